@@ -1,0 +1,139 @@
+"""Turn Airflow connections into what the integration needs: database URLs and API settings.
+
+Secrets live in Airflow connections (UI, ``AIRFLOW_CONN_*`` or a secrets backend), never in the
+integrations file. Two kinds are read here:
+
+* database connections (mapping DB, ERP): ``sqlite`` (host = file path), ``postgres``, or any
+  connection whose extra has ``sqlalchemy_url``;
+* the AnyMarket connection of an integration (``http``): host = API base URL, password = token,
+  extra = ``oi``, ``timeout``, ``requests_per_hour``, batch sizes and retry knobs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from anymarket.errors import ConfigurationError
+
+MAPPING_DB_CONN_ID = "anymarket_mapping_db"
+
+_ANYMARKET_EXTRA_DEFAULTS: dict[str, Any] = {
+    "oi": None,
+    "timeout": 30.0,
+    "requests_per_hour": 5000,
+    "max_retries": 5,
+    "backoff_base": 1.0,
+    "backoff_max": 60.0,
+    "max_retry_after": 120.0,
+    "stock_batch_size": 100,
+    "page_size": 100,
+}
+
+
+def get_connection(conn_id: str) -> Any:
+    """Fetch an Airflow connection, naming the missing id and how to define it."""
+    from airflow.sdk import BaseHook
+
+    try:
+        return BaseHook.get_connection(conn_id)
+    except Exception as exc:  # the SDK raises different types inside and outside a task
+        raise ConfigurationError(
+            f"Airflow connection '{conn_id}' is not defined ({exc.__class__.__name__}). Create it in the "
+            f"UI (Admin → Connections) or set AIRFLOW_CONN_{conn_id.upper()} to its JSON."
+        ) from exc
+
+
+def sqlalchemy_url(conn: Any) -> str:
+    """SQLAlchemy URL of a database connection (sqlite/postgres, or extra ``sqlalchemy_url``)."""
+    from sqlalchemy.engine import URL
+
+    extra = conn.extra_dejson or {}
+    if extra.get("sqlalchemy_url"):
+        return str(extra["sqlalchemy_url"])
+    conn_type = (conn.conn_type or "").lower()
+    if conn_type == "sqlite":
+        if not conn.host:
+            raise ConfigurationError(
+                f"Connection '{conn.conn_id}' is sqlite but has no host: put the database file path in host."
+            )
+        return f"sqlite:///{conn.host}"
+    if conn_type in {"postgres", "postgresql"}:
+        return URL.create(
+            "postgresql+psycopg2",
+            username=conn.login or None,
+            password=conn.password or None,
+            host=conn.host or None,
+            port=conn.port or None,
+            database=conn.schema or None,
+        ).render_as_string(hide_password=False)
+    raise ConfigurationError(
+        f"Connection '{conn.conn_id}' has type '{conn.conn_type}': use sqlite, postgres, or put a "
+        "SQLAlchemy URL in its extra as 'sqlalchemy_url'."
+    )
+
+
+def database_url(conn_id: str) -> str:
+    """SQLAlchemy URL of the database connection ``conn_id``."""
+    return sqlalchemy_url(get_connection(conn_id))
+
+
+@dataclass(frozen=True)
+class AnyMarketConnectionParams:
+    """The parts of an AnyMarket connection the hook uses, validated once."""
+
+    conn_id: str
+    base_url: str
+    token: str
+    oi: str | None
+    timeout: float
+    requests_per_hour: int
+    max_retries: int
+    backoff_base: float
+    backoff_max: float
+    max_retry_after: float
+    stock_batch_size: int
+    page_size: int
+
+    @classmethod
+    def from_connection(cls, conn: Any) -> AnyMarketConnectionParams:
+        extra = {**_ANYMARKET_EXTRA_DEFAULTS, **(conn.extra_dejson or {})}
+        host = (conn.host or "").strip()
+        if not host:
+            raise ConfigurationError(
+                f"Connection '{conn.conn_id}' has no host: set it to the AnyMarket API base URL, e.g. "
+                "https://api.anymarket.com.br/v2 (production) or https://sandbox-api.anymarket.com.br/v2."
+            )
+        if "://" not in host:
+            host = f"{conn.schema or 'https'}://{host}"
+            if conn.port:
+                host = f"{host}:{conn.port}"
+        if not conn.password:
+            raise ConfigurationError(
+                f"Connection '{conn.conn_id}' has no password: put the account's gumgaToken there."
+            )
+        try:
+            params = cls(
+                conn_id=conn.conn_id,
+                base_url=host.rstrip("/"),
+                token=conn.password,
+                oi=extra["oi"],
+                timeout=float(extra["timeout"]),
+                requests_per_hour=int(extra["requests_per_hour"]),
+                max_retries=int(extra["max_retries"]),
+                backoff_base=float(extra["backoff_base"]),
+                backoff_max=float(extra["backoff_max"]),
+                max_retry_after=float(extra["max_retry_after"]),
+                stock_batch_size=int(extra["stock_batch_size"]),
+                page_size=int(extra["page_size"]),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(
+                f"Connection '{conn.conn_id}' has a non-numeric extra value: {exc}"
+            ) from exc
+        for key in ("timeout", "requests_per_hour", "stock_batch_size", "page_size"):
+            if getattr(params, key) <= 0:
+                raise ConfigurationError(f"Connection '{conn.conn_id}': extra '{key}' must be positive.")
+        if params.max_retries < 0:
+            raise ConfigurationError(f"Connection '{conn.conn_id}': extra 'max_retries' must be 0 or more.")
+        return params

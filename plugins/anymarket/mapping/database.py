@@ -1,0 +1,385 @@
+"""Engine, schema upgrades and the small read/write helpers every operator uses."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from anymarket.mapping import models as m
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_mapping_engine(url: str) -> Engine:
+    """An engine tuned for concurrent tasks: SQLite in WAL mode with a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            # WAL lets readers run while a writer commits; NORMAL sync is durable across crashes of
+            # the process (not of the OS), which is what a task retry needs.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class MappingDatabase:
+    """The mapping database of all integrations (links, mappings, history, cursors, budget)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> MappingDatabase:
+        return cls(create_mapping_engine(url))
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def _alembic_config(self, connection: Connection) -> Any:
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = connection
+        return config
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Run the migrations forward to ``revision``; a no-op on an up-to-date database."""
+        from alembic import command
+
+        with self.engine.begin() as connection:
+            command.upgrade(self._alembic_config(connection), revision)
+
+    def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
+        from anymarket.mapping.migrations_meta import VERSION_TABLE
+
+        with self.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+            return context.get_current_revision()
+
+    def head_revision(self) -> str:
+        from alembic.script import ScriptDirectory
+
+        with self.engine.connect() as connection:
+            head = ScriptDirectory.from_config(self._alembic_config(connection)).get_current_head()
+        assert head is not None
+        return head
+
+    def ensure_schema(self) -> None:
+        """Upgrade to head when behind, so a fresh deployment needs no manual step."""
+        if self.current_revision() != self.head_revision():
+            self.upgrade()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # -- integrations -------------------------------------------------------------------------
+
+    def upsert_integration(self, integration_id: str, *, name: str, environment: str, settings: dict) -> None:
+        now = utcnow()
+        with self.begin() as conn:
+            updated = conn.execute(
+                sa.update(m.integrations)
+                .where(m.integrations.c.id == integration_id)
+                .values(name=name, environment=environment, settings=settings, updated_at=now)
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    sa.insert(m.integrations).values(
+                        id=integration_id,
+                        name=name,
+                        environment=environment,
+                        settings=settings,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+
+    # -- links --------------------------------------------------------------------------------
+
+    def link(
+        self,
+        integration_id: str,
+        entity_type: str,
+        erp_id: str,
+        anymarket_id: str,
+        *,
+        payload_hash: str | None = None,
+        attributes: dict | None = None,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Link an ERP id to an AnyMarket id; returns True when the link is new or changed."""
+        if entity_type not in m.LINK_ENTITY_TYPES:
+            raise ValueError(
+                f"unknown link entity type {entity_type!r}; known: {', '.join(m.LINK_ENTITY_TYPES)}"
+            )
+        with self._conn(conn) as c:
+            row = c.execute(
+                sa.select(m.links.c.anymarket_id, m.links.c.payload_hash, m.links.c.attributes).where(
+                    m.links.c.integration_id == integration_id,
+                    m.links.c.entity_type == entity_type,
+                    m.links.c.erp_id == str(erp_id),
+                )
+            ).first()
+            now = utcnow()
+            if row is None:
+                c.execute(
+                    sa.insert(m.links).values(
+                        integration_id=integration_id,
+                        entity_type=entity_type,
+                        erp_id=str(erp_id),
+                        anymarket_id=str(anymarket_id),
+                        payload_hash=payload_hash,
+                        attributes=attributes,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                return True
+            if (row.anymarket_id, row.payload_hash, row.attributes) == (
+                str(anymarket_id),
+                payload_hash,
+                attributes,
+            ):
+                return False
+            c.execute(
+                sa.update(m.links)
+                .where(
+                    m.links.c.integration_id == integration_id,
+                    m.links.c.entity_type == entity_type,
+                    m.links.c.erp_id == str(erp_id),
+                )
+                .values(
+                    anymarket_id=str(anymarket_id),
+                    payload_hash=payload_hash,
+                    attributes=attributes,
+                    updated_at=now,
+                )
+            )
+            return True
+
+    def links_of(self, integration_id: str, entity_type: str) -> dict[str, str]:
+        """All links of one entity type as ``{erp_id: anymarket_id}``."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(m.links.c.erp_id, m.links.c.anymarket_id).where(
+                    m.links.c.integration_id == integration_id, m.links.c.entity_type == entity_type
+                )
+            )
+            return {r.erp_id: r.anymarket_id for r in rows}
+
+    # -- mappings -----------------------------------------------------------------------------
+
+    def mappings_of(self, integration_id: str, kind: str) -> dict[str, dict[str, Any]]:
+        """Mappings of one kind as ``{key: {"value", "attributes", "source"}}``."""
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(m.mappings).where(
+                    m.mappings.c.integration_id == integration_id, m.mappings.c.kind == kind
+                )
+            )
+            return {
+                r.key: {"value": r.value, "attributes": r.attributes or {}, "source": r.source} for r in rows
+            }
+
+    def set_mapping(
+        self,
+        integration_id: str,
+        kind: str,
+        key: str,
+        value: str,
+        *,
+        attributes: dict | None = None,
+        source: str = "manual",
+        conn: Connection | None = None,
+    ) -> None:
+        if kind not in m.MAPPING_KINDS:
+            raise ValueError(f"unknown mapping kind {kind!r}; known: {', '.join(m.MAPPING_KINDS)}")
+        now = utcnow()
+        where = (
+            m.mappings.c.integration_id == integration_id,
+            m.mappings.c.kind == kind,
+            m.mappings.c.key == key,
+        )
+        with self._conn(conn) as c:
+            updated = c.execute(
+                sa.update(m.mappings)
+                .where(*where)
+                .values(value=str(value), attributes=attributes, source=source, updated_at=now)
+            ).rowcount
+            if not updated:
+                c.execute(
+                    sa.insert(m.mappings).values(
+                        integration_id=integration_id,
+                        kind=kind,
+                        key=key,
+                        value=str(value),
+                        attributes=attributes,
+                        source=source,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+
+    # -- cursors ------------------------------------------------------------------------------
+
+    def get_cursor(self, integration_id: str, name: str) -> str | None:
+        with self.engine.connect() as c:
+            return c.execute(
+                sa.select(m.sync_cursors.c.value).where(
+                    m.sync_cursors.c.integration_id == integration_id, m.sync_cursors.c.name == name
+                )
+            ).scalar()
+
+    def set_cursor(
+        self, integration_id: str, name: str, value: str, *, conn: Connection | None = None
+    ) -> None:
+        where = (m.sync_cursors.c.integration_id == integration_id, m.sync_cursors.c.name == name)
+        with self._conn(conn) as c:
+            if not c.execute(
+                sa.update(m.sync_cursors).where(*where).values(value=value, updated_at=utcnow())
+            ).rowcount:
+                c.execute(
+                    sa.insert(m.sync_cursors).values(
+                        integration_id=integration_id, name=name, value=value, updated_at=utcnow()
+                    )
+                )
+
+    # -- history and run summaries ------------------------------------------------------------
+
+    def record_history(
+        self,
+        integration_id: str,
+        *,
+        entity_type: str,
+        entity_key: str,
+        action: str,
+        outcome: str,
+        request: Any = None,
+        response: Any = None,
+        error: str | None = None,
+        run_id: str | None = None,
+        conn: Connection | None = None,
+    ) -> None:
+        with self._conn(conn) as c:
+            c.execute(
+                sa.insert(m.history).values(
+                    integration_id=integration_id,
+                    entity_type=entity_type,
+                    entity_key=str(entity_key),
+                    action=action,
+                    outcome=outcome,
+                    request=request,
+                    response=response,
+                    error=error,
+                    run_id=run_id,
+                    created_at=utcnow(),
+                )
+            )
+
+    def history_of(self, integration_id: str, entity_type: str, entity_key: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(m.history)
+                .where(
+                    m.history.c.integration_id == integration_id,
+                    m.history.c.entity_type == entity_type,
+                    m.history.c.entity_key == str(entity_key),
+                )
+                .order_by(m.history.c.id)
+            )
+            return [dict(r._mapping) for r in rows]
+
+    def record_run_summary(
+        self,
+        integration_id: str,
+        automation: str,
+        *,
+        run_id: str | None,
+        outcome: str,
+        summary: dict[str, Any],
+        started_at: datetime,
+    ) -> None:
+        with self.begin() as c:
+            c.execute(
+                sa.insert(m.run_summaries).values(
+                    integration_id=integration_id,
+                    automation=automation,
+                    run_id=run_id,
+                    outcome=outcome,
+                    summary=summary,
+                    started_at=started_at,
+                    finished_at=utcnow(),
+                )
+            )
+
+    def last_run_summary(self, integration_id: str, automation: str) -> dict[str, Any] | None:
+        with self.engine.connect() as c:
+            row = c.execute(
+                sa.select(m.run_summaries)
+                .where(
+                    m.run_summaries.c.integration_id == integration_id,
+                    m.run_summaries.c.automation == automation,
+                )
+                .order_by(m.run_summaries.c.id.desc())
+                .limit(1)
+            ).first()
+            return dict(row._mapping) if row else None
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _conn(self, conn: Connection | None) -> Iterator[Connection]:
+        """Use the caller's transaction when given, else a short one of our own."""
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.begin() as own:
+                yield own
+
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _mapping_db_for(url: str) -> MappingDatabase:
+    db = MappingDatabase.from_url(url)
+    db.ensure_schema()
+    return db
+
+
+def get_mapping_db(url: str | None = None) -> MappingDatabase:
+    """The process-wide mapping DB for ``url`` (default: the ``anymarket_mapping_db`` connection).
+
+    The schema is brought to head once per process, so a new deployment or a new migration needs
+    no manual step before the first task runs.
+    """
+    if url is None:
+        from anymarket.connections import MAPPING_DB_CONN_ID, database_url
+
+        url = database_url(MAPPING_DB_CONN_ID)
+    with _lock:
+        return _mapping_db_for(url)

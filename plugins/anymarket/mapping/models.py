@@ -1,0 +1,183 @@
+"""Tables of the mapping database (SQLAlchemy 2 Core metadata).
+
+The migrations in ``migrations/versions`` create exactly these tables; a test compares the two so
+they never drift. Every row belongs to one integration (= one AnyMarket account).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Entities whose ERP id is linked to an AnyMarket id.
+LINK_ENTITY_TYPES = (
+    "product",
+    "sku",
+    "image",
+    "order",
+    "category",
+    "brand",
+    "variation_type",
+    "variation_value",
+)
+# ERP deposits ⇄ AnyMarket warehouses are the ``deposit`` mappings below: a person may set them
+# by hand, and they carry "counts toward balance", so they are not duplicated as links.
+
+# User-managed translation tables ("Mapeamentos"): ``key`` is what is looked up, ``value`` the answer.
+MAPPING_KINDS = {
+    "category": "ERP category code → AnyMarket category id",
+    "brand": "ERP brand code → AnyMarket brand id",
+    "attribute": "ERP attribute name → AnyMarket characteristic name",
+    "variation_type": "ERP variation type → AnyMarket variation type name",
+    "variation_value": "ERP 'type:value' → AnyMarket variation value",
+    "deposit": "ERP deposit code → AnyMarket stockLocalId (attributes: counts_toward_balance)",
+    "order_status_import": "AnyMarket order status → ERP order status ('*' = default)",
+    "order_status_export": "ERP order status → AnyMarket order status",
+    "payment_method": "AnyMarket paymentMethodNormalized → ERP payment method code ('*' = default)",
+    "carrier": "AnyMarket carrier / shipping type → ERP carrier code (attributes: tracking_url_template)",
+    "sales_channel": "AnyMarket 'MARKETPLACE:account' → ERP sales channel code",
+}
+
+
+def _timestamps() -> list[sa.Column]:
+    return [
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    ]
+
+
+integrations = sa.Table(
+    "integrations",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("environment", sa.String(20), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    *_timestamps(),
+)
+
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration_id", sa.String(64), nullable=False),
+    sa.Column("entity_type", sa.String(32), nullable=False),
+    sa.Column("erp_id", sa.String(200), nullable=False),
+    sa.Column("anymarket_id", sa.String(200), nullable=False),
+    # Hash of the last payload AnyMarket accepted: "send only what changed".
+    sa.Column("payload_hash", sa.String(64)),
+    sa.Column("attributes", sa.JSON),
+    *_timestamps(),
+    sa.UniqueConstraint("integration_id", "entity_type", "erp_id"),
+    sa.Index(None, "integration_id", "entity_type", "anymarket_id"),
+)
+
+mappings = sa.Table(
+    "mappings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("value", sa.String(200), nullable=False),
+    sa.Column("attributes", sa.JSON),
+    # 'auto' rows were made by an installer; 'manual' rows by a person and are never overwritten.
+    sa.Column("source", sa.String(16), nullable=False),
+    *_timestamps(),
+    sa.UniqueConstraint("integration_id", "kind", "key"),
+)
+
+anymarket_warehouses = sa.Table(
+    "anymarket_warehouses",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("stock_local_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("is_default", sa.Boolean, nullable=False),
+    sa.Column("is_virtual", sa.Boolean, nullable=False),
+    sa.Column("zip_code", sa.String(20)),
+    *_timestamps(),
+)
+
+sync_cursors = sa.Table(
+    "sync_cursors",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+callback_inbox = sa.Table(
+    "callback_inbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration_id", sa.String(64), nullable=False),
+    sa.Column("resource_type", sa.String(32), nullable=False),
+    sa.Column("resource_id", sa.String(64), nullable=False),
+    sa.Column("event", sa.String(32)),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | processed | failed
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("processed_at", sa.DateTime(timezone=True)),
+    # One row per resource: a duplicate notification collapses into the pending row.
+    sa.UniqueConstraint("integration_id", "resource_type", "resource_id"),
+    sa.Index(None, "integration_id", "status"),
+)
+
+history = sa.Table(
+    "history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration_id", sa.String(64), nullable=False),
+    sa.Column("entity_type", sa.String(32), nullable=False),
+    sa.Column("entity_key", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # ok | error | skipped | held
+    sa.Column("request", sa.JSON),
+    sa.Column("response", sa.JSON),
+    sa.Column("error", sa.Text),
+    sa.Column("run_id", sa.String(250)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(None, "integration_id", "entity_type", "entity_key"),
+    sa.Index(None, "integration_id", "created_at"),
+)
+
+run_summaries = sa.Table(
+    "run_summaries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration_id", sa.String(64), nullable=False),
+    sa.Column("automation", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.String(250)),
+    sa.Column("outcome", sa.String(16), nullable=False),  # ok | failed
+    sa.Column("summary", sa.JSON, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(None, "integration_id", "automation", "finished_at"),
+)
+
+request_budgets = sa.Table(
+    "request_budgets",
+    metadata,
+    sa.Column("account_key", sa.String(64), primary_key=True),
+    sa.Column("requests_per_hour", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Requests spent per account and minute: the sum over the last 60 minutes is a sliding hour.
+request_budget_usage = sa.Table(
+    "request_budget_usage",
+    metadata,
+    sa.Column("account_key", sa.String(64), primary_key=True),
+    sa.Column("minute", sa.BigInteger, primary_key=True),  # Unix time // 60
+    sa.Column("used", sa.Integer, nullable=False),
+)

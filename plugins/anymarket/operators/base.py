@@ -1,0 +1,123 @@
+"""The base of every AnyMarket operator: settings, hook, databases, run summary and its record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseOperator
+
+from anymarket.connections import MAPPING_DB_CONN_ID
+from anymarket.summary import RunSummary
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from anymarket.erp.database import ErpDatabase
+    from anymarket.hooks.anymarket import AnyMarketHook
+    from anymarket.mapping.database import MappingDatabase
+    from anymarket.settings import IntegrationConfig
+
+log = logging.getLogger(__name__)
+
+
+class AnyMarketBaseOperator(BaseOperator):
+    """Run one automation of one integration and record what it did.
+
+    Subclasses implement :meth:`run`, counting into the :class:`RunSummary` they are handed. The
+    summary is logged, stored in the mapping DB (``run_summaries``, also when the run fails) and
+    returned as the task's XCom. Settings are read from the integrations file when the task runs,
+    so an edited setting applies to the next run without waiting for the DAG to be re-parsed.
+
+    Hooks and databases are built lazily, on first use inside :meth:`execute`, never at parse time.
+
+    :param integration_id: the integration (AnyMarket account) this task works for.
+    :param anymarket_conn_id: overrides the integration's AnyMarket connection.
+    :param erp_conn_id: overrides the integration's ERP database connection.
+    :param mapping_conn_id: the mapping database connection.
+    """
+
+    automation: ClassVar[str] = ""
+    template_fields: Sequence[str] = ("integration_id", "anymarket_conn_id", "erp_conn_id", "mapping_conn_id")
+    ui_color = "#ffd9b3"
+
+    def __init__(
+        self,
+        *,
+        integration_id: str,
+        anymarket_conn_id: str | None = None,
+        erp_conn_id: str | None = None,
+        mapping_conn_id: str = MAPPING_DB_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.integration_id = integration_id
+        self.anymarket_conn_id = anymarket_conn_id
+        self.erp_conn_id = erp_conn_id
+        self.mapping_conn_id = mapping_conn_id
+
+    @cached_property
+    def integration(self) -> IntegrationConfig:
+        from anymarket.settings import get_integration
+
+        return get_integration(self.integration_id)
+
+    @cached_property
+    def hook(self) -> AnyMarketHook:
+        from anymarket.hooks.anymarket import AnyMarketHook
+
+        return AnyMarketHook(anymarket_conn_id=self.anymarket_conn_id or self.integration.anymarket_conn_id)
+
+    @cached_property
+    def mapping(self) -> MappingDatabase:
+        from anymarket.connections import database_url
+        from anymarket.mapping import get_mapping_db
+
+        return get_mapping_db(database_url(self.mapping_conn_id))
+
+    @cached_property
+    def erp(self) -> ErpDatabase:
+        from anymarket.connections import database_url
+        from anymarket.erp.database import ErpDatabase
+
+        return ErpDatabase(database_url(self.erp_conn_id or self.integration.erp_conn_id))
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from anymarket.mapping.database import utcnow
+
+        started = utcnow()
+        run_id = context.get("run_id") if context else None
+        summary = RunSummary()
+        self.mapping.upsert_integration(
+            self.integration.id,
+            name=self.integration.name,
+            environment=self.integration.environment,
+            settings=self.integration.settings_snapshot(),
+        )
+        outcome = "failed"
+        try:
+            self.run(context, summary)
+            outcome = "ok"
+        except Exception as exc:
+            summary.set("error", str(exc))
+            raise
+        finally:
+            if "hook" in self.__dict__:
+                summary.set("requests_used", self.hook.requests_sent)
+            self.mapping.record_run_summary(
+                self.integration.id,
+                self.automation,
+                run_id=run_id,
+                outcome=outcome,
+                summary=summary.as_dict(),
+                started_at=started,
+            )
+            self.log.info("%s summary for %s (%s):", self.automation, self.integration.id, outcome)
+            for line in summary.lines():
+                self.log.info("  %s", line)
+        return summary.as_dict()
+
+    def run(self, context: Context, summary: RunSummary) -> None:
+        raise NotImplementedError

@@ -1,0 +1,68 @@
+"""Test connection: are the integration's token and OI good? Recorded for the ops page."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from anymarket.errors import ConfigurationError
+from anymarket.operators.base import AnyMarketBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from anymarket.summary import RunSummary
+
+
+class AnyMarketTestConnectionOperator(AnyMarketBaseOperator):
+    """Validate the AnyMarket credentials and the OI of an integration, and record the result.
+
+    1. The connection must have a base URL, a token and an OI in AnyMarket's form (ends with ".");
+       the OI is what callbacks are validated against, so a wrong one silently drops every push.
+    2. ``GET /stocks/locals`` proves the token works against that environment (401 → a clear error).
+    3. ``GET /stocks`` (one page) reveals the account's OI on its stock rows: when present it must
+       equal the configured one. An account with no stock yet cannot confirm it; that is reported.
+
+    Two requests in all. The task fails (and alerts) when anything is wrong.
+    """
+
+    automation = "test_connection"
+
+    def run(self, context: Context, summary: RunSummary) -> None:
+        params = self.hook.params
+        oi = (params.oi or "").strip()
+        if not oi or not oi.endswith("."):
+            raise ConfigurationError(
+                f"Connection '{params.conn_id}' extra 'oi' is {params.oi!r}: set it to the account's OI as "
+                'AnyMarket shows it, ending with a dot (e.g. "12345."); callbacks are checked against it.'
+            )
+        summary.set("base_url", params.base_url)
+        summary.set("environment", self.integration.environment)
+        warehouses = self.hook.get("/stocks/locals") or []
+        summary.set("warehouses", len(warehouses))
+        account_oi = self._oi_seen_on_stock_rows()
+        if account_oi is None:
+            summary.set("oi_check", "not confirmable: the account has no stock rows yet; format is valid")
+        elif account_oi != oi:
+            raise ConfigurationError(
+                f"Connection '{params.conn_id}' says OI {oi!r} but AnyMarket reports {account_oi!r} for this "
+                "token: fix the extra 'oi' or the token, otherwise every callback would be rejected."
+            )
+        else:
+            summary.set("oi_check", "confirmed by AnyMarket")
+        self.mapping.record_history(
+            self.integration.id,
+            entity_type="connection",
+            entity_key=params.conn_id,
+            action="test_connection",
+            outcome="ok",
+            response={"warehouses": len(warehouses), "oi": oi},
+            run_id=context.get("run_id"),
+        )
+
+    def _oi_seen_on_stock_rows(self) -> str | None:
+        body: dict[str, Any] = self.hook.get("/stocks", {"limit": 5, "offset": 0}) or {}
+        for row in body.get("content") or []:
+            value = ((row.get("stockLocal") or {}).get("oi") or {}).get("value")
+            if value:
+                return str(value)
+        return None

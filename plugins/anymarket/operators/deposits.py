@@ -1,0 +1,193 @@
+"""Deposit installer: import AnyMarket's warehouses and link the ERP deposits of the same name."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from anymarket.mapping import models as m
+from anymarket.mapping.database import utcnow
+from anymarket.operators.base import AnyMarketBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+    from sqlalchemy.engine import Connection
+
+    from anymarket.summary import RunSummary
+
+
+def normalize_name(name: str) -> str:
+    """Compare names as a person would: case, accents and repeated spaces don't matter."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(without_accents.casefold().split())
+
+
+class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
+    """Import AnyMarket's warehouses (``GET /stocks/locals``, one request) and link ERP deposits.
+
+    * every warehouse is stored in ``anymarket_warehouses`` (removed ones are dropped);
+    * each active ERP deposit without a ``deposit`` mapping is linked to the warehouse with the same
+      name (case, accents and spacing ignored) as an ``auto`` mapping that counts toward balance;
+    * deposits that already have a mapping — set by a person or by an earlier run — are left alone,
+      so re-running changes nothing; a mapping to a warehouse AnyMarket no longer has is reported;
+    * ERP deposits with no warehouse of that name, warehouses no deposit maps to, and names matching
+      several warehouses are reported in the run summary and the history, for a person to map.
+    """
+
+    automation = "install_deposits"
+
+    def run(self, context: Context, summary: RunSummary) -> None:
+        run_id = context.get("run_id")
+        warehouses = self.hook.get("/stocks/locals") or []
+        deposits = [d for d in self.erp.query("list_deposits") if _truthy(d.get("active", True))]
+        summary.set("warehouses", len(warehouses))
+        summary.set("erp_deposits", len(deposits))
+        integration_id = self.integration.id
+        by_name: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for warehouse in warehouses:
+            by_name[normalize_name(warehouse.get("name", ""))].append(warehouse)
+        warehouse_ids = {str(w["id"]) for w in warehouses}
+
+        with self.mapping.begin() as conn:
+            self._store_warehouses(conn, integration_id, warehouses)
+            existing = {
+                row.key: row.value
+                for row in conn.execute(
+                    sa.select(m.mappings.c.key, m.mappings.c.value).where(
+                        m.mappings.c.integration_id == integration_id, m.mappings.c.kind == "deposit"
+                    )
+                )
+            }
+            for deposit in deposits:
+                code, name = str(deposit["code"]), str(deposit["name"])
+                label = f"{name} ({code})"
+                if code in existing:
+                    if existing[code] in warehouse_ids:
+                        summary.note("already_linked", label)
+                    else:
+                        summary.note("linked_to_missing_warehouse", f"{label} → {existing[code]}")
+                        self._history(
+                            conn,
+                            code,
+                            "stale_link",
+                            "error",
+                            run_id,
+                            error=f"mapped to warehouse {existing[code]}, which AnyMarket no longer has",
+                        )
+                    continue
+                candidates = by_name.get(normalize_name(name), [])
+                if len(candidates) == 1:
+                    warehouse = candidates[0]
+                    self.mapping.set_mapping(
+                        integration_id,
+                        "deposit",
+                        code,
+                        str(warehouse["id"]),
+                        attributes={
+                            "counts_toward_balance": True,
+                            "erp_name": name,
+                            "anymarket_name": warehouse.get("name"),
+                        },
+                        source="auto",
+                        conn=conn,
+                    )
+                    existing[code] = str(warehouse["id"])
+                    summary.note("linked", f"{label} → {warehouse['id']}")
+                    self._history(conn, code, "link", "ok", run_id, response=warehouse)
+                elif not candidates:
+                    summary.note("unmatched_deposits", label)
+                    self._history(
+                        conn,
+                        code,
+                        "link",
+                        "skipped",
+                        run_id,
+                        error=f"no AnyMarket warehouse named {name!r}: map it by hand",
+                    )
+                else:
+                    ids = ", ".join(str(w["id"]) for w in candidates)
+                    summary.note("ambiguous_deposits", f"{label} → {ids}")
+                    self._history(
+                        conn,
+                        code,
+                        "link",
+                        "skipped",
+                        run_id,
+                        error=f"several AnyMarket warehouses are named {name!r} ({ids}): map it by hand",
+                    )
+            linked_ids = set(existing.values())
+            for warehouse in warehouses:
+                if str(warehouse["id"]) not in linked_ids:
+                    summary.note("unmatched_warehouses", f"{warehouse.get('name')} ({warehouse['id']})")
+        for key in (
+            "unmatched_deposits",
+            "ambiguous_deposits",
+            "unmatched_warehouses",
+            "linked_to_missing_warehouse",
+        ):
+            if summary.counts[key]:
+                self.log.warning("%s: %s", key, ", ".join(summary.examples[key]))
+
+    def _store_warehouses(
+        self, conn: Connection, integration_id: str, warehouses: list[dict[str, Any]]
+    ) -> None:
+        table = m.anymarket_warehouses
+        now = utcnow()
+        current = {
+            row.stock_local_id
+            for row in conn.execute(
+                sa.select(table.c.stock_local_id).where(table.c.integration_id == integration_id)
+            )
+        }
+        seen = set()
+        for warehouse in warehouses:
+            local_id = str(warehouse["id"])
+            seen.add(local_id)
+            values = {
+                "name": warehouse.get("name") or local_id,
+                "is_default": bool(warehouse.get("defaultLocal")),
+                "is_virtual": bool(warehouse.get("virtual")),
+                "zip_code": warehouse.get("zipCode"),
+                "updated_at": now,
+            }
+            if local_id in current:
+                conn.execute(
+                    sa.update(table)
+                    .where(table.c.integration_id == integration_id, table.c.stock_local_id == local_id)
+                    .values(**values)
+                )
+            else:
+                conn.execute(
+                    sa.insert(table).values(
+                        integration_id=integration_id, stock_local_id=local_id, created_at=now, **values
+                    )
+                )
+        gone = current - seen
+        if gone:
+            conn.execute(
+                sa.delete(table).where(
+                    table.c.integration_id == integration_id, table.c.stock_local_id.in_(gone)
+                )
+            )
+
+    def _history(
+        self, conn: Connection, code: str, action: str, outcome: str, run_id: str | None, **kw: Any
+    ) -> None:
+        self.mapping.record_history(
+            self.integration.id,
+            entity_type="deposit",
+            entity_key=code,
+            action=action,
+            outcome=outcome,
+            run_id=run_id,
+            conn=conn,
+            **kw,
+        )
+
+
+def _truthy(value: Any) -> bool:
+    return value not in (False, 0, "0", "false", "f", "n", "N", None)

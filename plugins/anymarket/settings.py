@@ -1,0 +1,214 @@
+"""Integrations and their settings, declared in one YAML file and validated with clear errors.
+
+One *integration* = one AnyMarket account: its connections, alert recipients, pool, schedules and
+the settings of BRIEF.md ("Configurações"). The file is ``include/integrations.yaml`` unless
+``ANYMARKET_INTEGRATIONS_FILE`` points elsewhere. Every error names the file, the integration and
+the exact key, e.g. ``integrations.demo.stock.rule: Input should be 'default_deposit', ...``.
+
+Secrets never go here: tokens and database passwords live in Airflow connections.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from anymarket.errors import ConfigurationError
+
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "include" / "integrations.yaml"
+INTEGRATION_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProductSettings(_Settings):
+    """Catalog settings (create/update products, prices, catalog import)."""
+
+    import_only_active: bool = True
+    default_fiscal_origin: int = Field(0, ge=0, le=8, description="AnyMarket origin id 0..8")
+    send_images: Literal["yes", "new_products_only", "no"] = "yes"
+    delete_removed_images: bool = False
+    replicate_parent_images: bool = False
+    price_list: str | None = Field(None, description="ERP price list code; none = product's default price")
+    price_format: Literal["fixed", "markup"] = "fixed"
+    price_factor: float = Field(1.0, gt=0, description="markup multiplier (AnyMarket priceFactor)")
+    price_scope: Literal["SKU", "SKU_MARKETPLACE", "COST"] = "SKU"
+    description_line_breaks_to_br: bool = True
+    update_sku_code_on_import: bool = False
+    send_crossdocking: bool = True
+    cost_field: Literal["cost_price", "sell_price", "none"] = "none"
+
+
+class StockSettings(_Settings):
+    """How the quantity AnyMarket shows is computed from the ERP."""
+
+    rule: Literal["default_deposit", "consolidated", "mapped_deposits"] = "default_deposit"
+    balance: Literal["physical", "available"] = "available"
+    safety_stock: int = Field(0, ge=0, description="a balance at or below this is sent as 0")
+    default_deposit: str | None = Field(None, description="ERP deposit code; none = the ERP default")
+
+
+class OrderSettings(_Settings):
+    """Order import and status sending rules."""
+
+    cutoff_date: date | None = Field(None, description="orders created before it are never imported")
+    import_statuses: Literal["paid", "paid_and_pending"] = "paid"
+    import_fulfillment: bool = False
+    import_interest: bool = True
+    import_freight: bool = True
+    import_discounts: bool = True
+    item_cost_from_sell_price: bool = False
+    split_multi_cd: bool = True
+    invoiced_when: Literal["nfe_authorized", "nfe_authorized_and_fulfilled"] = "nfe_authorized"
+    shipped_after_invoicing: bool = False
+    nfe_number_as_tracking: bool = False
+    send_nfe_xml_mercado_livre: bool = True
+    send_nfe_xml_other_marketplaces: bool = False
+    allow_status_regression: bool = False
+    default_sales_operation: str | None = None
+    default_payment_method: str | None = None
+
+
+class IntegrationConfig(_Settings):
+    """One AnyMarket account and everything its DAGs need to know."""
+
+    id: str
+    name: str
+    environment: Literal["production", "sandbox"] = "production"
+    anymarket_conn_id: str = ""
+    erp_conn_id: str = ""
+    alert_emails: list[str] = Field(min_length=1)
+    alert_from: str = "airflow-anymarket@localhost"
+    pool: str = ""
+    pool_slots: int = Field(2, ge=1, le=32, description="concurrent AnyMarket tasks of this account")
+    automations: list[str] | None = Field(None, description="enabled automations; none = every built one")
+    schedules: dict[str, str | None] = Field(default_factory=dict)
+    products: ProductSettings = ProductSettings()
+    stock: StockSettings = StockSettings()
+    orders: OrderSettings = OrderSettings()
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_name(cls, value: str) -> str:
+        if not INTEGRATION_ID.match(value):
+            raise ValueError(
+                "must start with a lowercase letter and hold only lowercase letters, digits and _ "
+                "(it becomes part of DAG ids, pools and connection ids)"
+            )
+        return value
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _emails_look_like_emails(cls, value: list[str]) -> list[str]:
+        bad = [address for address in value if not EMAIL.match(address)]
+        if bad:
+            raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
+        return value
+
+    @field_validator("automations")
+    @classmethod
+    def _automations_exist(cls, value: list[str] | None) -> list[str] | None:
+        from anymarket.dag_factory import AUTOMATIONS
+
+        unknown = [name for name in value or [] if name not in AUTOMATIONS]
+        if unknown:
+            raise ValueError(f"unknown automation(s) {', '.join(unknown)}; known: {', '.join(AUTOMATIONS)}")
+        return value
+
+    @field_validator("schedules")
+    @classmethod
+    def _schedules_name_automations(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        from anymarket.dag_factory import AUTOMATIONS
+
+        unknown = [name for name in value if name not in AUTOMATIONS]
+        if unknown:
+            raise ValueError(
+                f"schedule for unknown automation(s) {', '.join(unknown)}; known: {', '.join(AUTOMATIONS)}"
+            )
+        return value
+
+    def model_post_init(self, _context: Any) -> None:
+        # Defaults derived from the id, so a minimal entry needs no connection ids.
+        object.__setattr__(self, "anymarket_conn_id", self.anymarket_conn_id or f"anymarket_{self.id}")
+        object.__setattr__(self, "erp_conn_id", self.erp_conn_id or f"anymarket_{self.id}_erp")
+        object.__setattr__(self, "pool", self.pool or f"anymarket_{self.id}")
+
+    def settings_snapshot(self) -> dict[str, Any]:
+        """The settings as JSON-friendly data, stored in the mapping DB with each run."""
+        return self.model_dump(mode="json", include={"products", "stock", "orders"})
+
+
+def integrations_file() -> Path:
+    return Path(os.environ.get("ANYMARKET_INTEGRATIONS_FILE") or DEFAULT_FILE)
+
+
+def load_integrations(path: Path | None = None) -> dict[str, IntegrationConfig]:
+    """Every integration of the file, validated; cached until the file changes."""
+    path = path or integrations_file()
+    try:
+        mtime = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"Integrations file {path} does not exist: create it (see include/integrations.yaml in the "
+            "project) or point ANYMARKET_INTEGRATIONS_FILE at yours."
+        ) from None
+    return _load_cached(str(path), mtime)
+
+
+def get_integration(integration_id: str, path: Path | None = None) -> IntegrationConfig:
+    integrations = load_integrations(path)
+    try:
+        return integrations[integration_id]
+    except KeyError:
+        raise ConfigurationError(
+            f"Integration '{integration_id}' is not declared in {path or integrations_file()} "
+            f"(declared: {', '.join(sorted(integrations)) or 'none'})."
+        ) from None
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, _mtime: int) -> dict[str, IntegrationConfig]:
+    import yaml
+
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(document, dict) or set(document) - {"integrations"}:
+        raise ConfigurationError(f"{path}: the top level must hold only 'integrations:'.")
+    entries = document.get("integrations") or {}
+    if not isinstance(entries, dict):
+        raise ConfigurationError(f"{path}: 'integrations' must map integration ids to their settings.")
+    integrations: dict[str, IntegrationConfig] = {}
+    problems: list[str] = []
+    for integration_id, entry in entries.items():
+        if not isinstance(entry, dict):
+            problems.append(f"integrations.{integration_id}: must be a mapping of settings")
+            continue
+        try:
+            integrations[str(integration_id)] = IntegrationConfig(id=str(integration_id), **entry)
+        except ValidationError as exc:
+            problems.extend(_describe(f"integrations.{integration_id}", exc))
+    if problems:
+        raise ConfigurationError(f"{path} has invalid settings:\n  " + "\n  ".join(problems))
+    return integrations
+
+
+def _describe(prefix: str, exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors():
+        where = ".".join([prefix, *(str(part) for part in error["loc"])])
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{where}: unknown setting (check its spelling against README 'Settings')")
+        else:
+            lines.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+    return lines

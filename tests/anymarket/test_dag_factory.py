@@ -1,0 +1,67 @@
+"""The DAG files: one DAG per automation per integration, with the project's standard wiring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DAGS = REPO_ROOT / "dags"
+
+
+def dagbag(monkeypatch: pytest.MonkeyPatch, integrations: Path | None = None) -> DagBag:
+    if integrations:
+        monkeypatch.setenv("ANYMARKET_INTEGRATIONS_FILE", str(integrations))
+    return DagBag(dag_folder=str(DAGS))
+
+
+def test_demo_dags_load_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    bag = dagbag(monkeypatch)
+    assert bag.import_errors == {}
+    assert sorted(bag.dag_ids) == ["anymarket_demo__install_deposits", "anymarket_demo__test_connection"]
+
+
+def test_every_dag_has_the_standard_wiring(monkeypatch: pytest.MonkeyPatch) -> None:
+    for dag in dagbag(monkeypatch).dags.values():
+        assert dag.max_active_runs == 1
+        assert dag.catchup is False
+        assert "anymarket" in dag.tags and "integration:demo" in dag.tags
+        assert dag.doc_md and "Integration `demo`" in dag.doc_md
+        for task in dag.tasks:
+            assert task.pool == "anymarket_demo"
+            assert task.retries == 3 and task.retry_exponential_backoff
+            notifiers = task.on_failure_callback
+            assert isinstance(notifiers, list) and isinstance(notifiers[0], SmtpNotifier)
+            assert notifiers[0].to == ["ops@example.com"]
+
+
+def test_each_integration_gets_its_own_dags(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "integrations.yaml"
+    config.write_text(
+        "integrations:\n"
+        "  loja1:\n    name: Loja 1\n    alert_emails: [a@b.com]\n"
+        "    schedules: {test_connection: null}\n"
+        "  loja2:\n    name: Loja 2\n    alert_emails: [c@d.com]\n    automations: [install_deposits]\n"
+    )
+    bag = dagbag(monkeypatch, config)
+    assert sorted(bag.dag_ids) == [
+        "anymarket_loja1__install_deposits",
+        "anymarket_loja1__test_connection",
+        "anymarket_loja2__install_deposits",
+    ]
+    assert type(bag.dags["anymarket_loja1__test_connection"].timetable).__name__ == "NullTimetable"
+    assert bag.dags["anymarket_loja2__install_deposits"].tasks[0].pool == "anymarket_loja2"
+
+
+def test_invalid_settings_surface_as_an_import_error_naming_the_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "integrations.yaml"
+    config.write_text("integrations:\n  loja1:\n    name: Loja 1\n    alert_emails: [a@b.com]\n    stock: {rule: x}\n")
+    bag = dagbag(monkeypatch, config)
+    assert bag.dag_ids == []
+    errors = "\n".join(bag.import_errors.values())
+    assert "integrations.loja1.stock.rule" in errors

@@ -212,3 +212,25 @@ def _describe(prefix: str, exc: ValidationError) -> list[str]:
         else:
             lines.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
     return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m anymarket.settings check|pools``: validate the file / list the pools it needs."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m anymarket.settings")
+    parser.add_argument("command", choices=["check", "pools"])
+    args = parser.parse_args(argv)
+    try:
+        integrations = load_integrations()
+    except ConfigurationError as exc:
+        raise SystemExit(str(exc)) from None
+    if args.command == "check":
+        print(f"{integrations_file()}: {len(integrations)} integration(s) valid: {', '.join(integrations)}")
+    else:
+        for integration in integrations.values():
+            print(f"{integration.pool}\t{integration.pool_slots}\tAnyMarket requests of {integration.name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh machine with Python 3.11:
+#   make demo   - venv, install, seed the demo ERP + mapping DB, start the AnyMarket sandbox,
+#                 an SMTP sink and `airflow standalone` on :8080, keep the demo store selling
+#   make test   - venv, install, start PostgreSQL, run ruff and the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test lint demo sandbox bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check .
+
+test: venv
+	scripts/system_packages.sh test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: venv
+	scripts/demo.sh
+
+sandbox: venv
+	$(BIN)/python -m anymarket_sandbox
+
+bench: venv
+	$(BIN)/python bench/dag_import_times.py
+	$(BIN)/python bench/sandbox_overhead.py
+
+clean:
+	scripts/postgres.sh stop || true
+	rm -rf $(VENV) .run .pytest_cache .ruff_cache

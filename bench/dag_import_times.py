@@ -1,0 +1,74 @@
+"""Print the import time of every DAG file and of the whole dags/ folder.
+
+Targets: each file under 0.5 s, the folder under 2 s. Each figure is the median of several fresh
+interpreters that already imported ``airflow.sdk`` (as the DAG processor has), so it measures what
+our files add: the anymarket package, the integrations file, and building the DAGs.
+
+    .venv/bin/python bench/dag_import_times.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DAGS = REPO_ROOT / "dags"
+
+PROBE = """
+import json, runpy, sys, time
+import airflow.sdk  # already loaded in the DAG processor
+import airflow.providers.http.hooks.http, airflow.providers.smtp.notifications.smtp  # provider imports as well
+times = {}
+start_all = time.perf_counter()
+for path in sys.argv[1:]:
+    start = time.perf_counter()
+    runpy.run_path(path, run_name="dag_file")
+    times[path] = time.perf_counter() - start
+times["__folder__"] = time.perf_counter() - start_all
+print(json.dumps(times))
+"""
+
+PROBE_COLD = """
+import json, runpy, sys, time
+import airflow.sdk
+start = time.perf_counter()
+for path in sys.argv[1:]:
+    runpy.run_path(path, run_name="dag_file")
+print(json.dumps({"cold_folder": time.perf_counter() - start}))
+"""
+
+
+def run_probe(code: str, files: list[str]) -> dict[str, float]:
+    env = {**os.environ, "PYTHONPATH": f"{REPO_ROOT / 'plugins'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env.setdefault("AIRFLOW_HOME", "/tmp/anymarket-bench-home")
+    env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    out = subprocess.run([sys.executable, "-c", code, *files], check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    files = sorted(str(p) for p in DAGS.glob("*.py"))
+    # Each file alone (its own interpreter: the first file pays for importing the anymarket package).
+    per_file = {f: statistics.median(run_probe(PROBE, [f])[f] for _ in range(args.runs)) for f in files}
+    folder = statistics.median(run_probe(PROBE, files)["__folder__"] for _ in range(args.runs))
+    cold = statistics.median(run_probe(PROBE_COLD, files)["cold_folder"] for _ in range(args.runs))
+    print(f"DAG file import times (median of {args.runs} fresh interpreters, airflow.sdk preloaded)")
+    print(f"{'file':45} {'seconds':>8}  target")
+    for path, seconds in per_file.items():
+        verdict = "ok" if seconds < 0.5 else "OVER"
+        print(f"{Path(path).name:45} {seconds:8.3f}  < 0.5 s {verdict}")
+    print(f"{'whole dags/ folder (providers preloaded)':45} {folder:8.3f}  < 2 s {'ok' if folder < 2 else 'OVER'}")
+    print(f"{'whole dags/ folder (only airflow.sdk preloaded)':45} {cold:8.3f}  < 2 s {'ok' if cold < 2 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()

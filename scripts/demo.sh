@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# `make demo`: the whole integration on one machine, syncing a demo store.
+#
+# Seeds the embedded SQLite ERP and the mapping DB under .run/demo, starts the AnyMarket sandbox in
+# demo mode (it keeps selling), a local SMTP sink for alert e-mails, and `airflow standalone` on
+# :8080 with the demo integration's connections taken from the environment. Ctrl-C stops it all.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+RUN="$ROOT/.run/demo"
+BIN="$ROOT/.venv/bin"
+SANDBOX_PORT="${SANDBOX_PORT:-8765}"
+SANDBOX_TOKEN="${SANDBOX_TOKEN:-sandbox-token}"
+SANDBOX_OI="${SANDBOX_OI:-sandbox-oi.}"
+SMTP_PORT="${DEMO_SMTP_PORT:-1025}"
+AIRFLOW_PORT="${AIRFLOW_PORT:-8080}"
+
+mkdir -p "$RUN/maildir"
+export PATH="$BIN:$PATH"   # airflow standalone runs `airflow` for its components
+export PYTHONPATH="$ROOT/plugins:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export AIRFLOW_HOME="$ROOT/.run/airflow"
+export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
+export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=20
+export AIRFLOW__API__PORT="$AIRFLOW_PORT"
+export ANYMARKET_INTEGRATIONS_FILE="${ANYMARKET_INTEGRATIONS_FILE:-$ROOT/include/integrations.yaml}"
+
+# The demo integration's connections, from the environment (no secrets stored anywhere).
+export AIRFLOW_CONN_ANYMARKET_DEMO="{\"conn_type\":\"http\",\"host\":\"http://127.0.0.1:$SANDBOX_PORT/v2\",\"password\":\"$SANDBOX_TOKEN\",\"extra\":{\"oi\":\"$SANDBOX_OI\",\"timeout\":10}}"
+export AIRFLOW_CONN_ANYMARKET_DEMO_ERP="{\"conn_type\":\"sqlite\",\"host\":\"$RUN/erp.db\"}"
+export AIRFLOW_CONN_ANYMARKET_MAPPING_DB="{\"conn_type\":\"sqlite\",\"host\":\"$RUN/mapping.db\"}"
+export AIRFLOW_CONN_SMTP_DEFAULT="{\"conn_type\":\"smtp\",\"host\":\"127.0.0.1\",\"port\":$SMTP_PORT,\"extra\":{\"disable_ssl\":true,\"disable_tls\":true,\"from_email\":\"airflow-anymarket@localhost\"}}"
+
+pids=()
+cleanup() {
+  echo "Stopping the demo..."
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+wait_for() {  # wait_for <what> <seconds> <command...>
+  local what=$1 seconds=$2; shift 2
+  for _ in $(seq "$seconds"); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 1
+  done
+  echo "Timed out waiting for $what; see the logs in $RUN" >&2
+  exit 1
+}
+
+echo "==> Checking the integrations file"
+"$BIN/python" -m anymarket.settings check
+
+echo "==> Seeding the demo ERP ($RUN/erp.db) and the mapping DB ($RUN/mapping.db)"
+if [ ! -s "$RUN/erp.db" ]; then
+  "$BIN/python" -m anymarket.erp.demo_data --url "sqlite:///$RUN/erp.db"
+fi
+"$BIN/python" -m anymarket.mapping upgrade --url "sqlite:///$RUN/mapping.db"
+
+echo "==> Starting the SMTP sink on 127.0.0.1:$SMTP_PORT (mails land in $RUN/maildir/new)"
+"$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$RUN/maildir" \
+  >"$RUN/smtp.log" 2>&1 &
+pids+=($!)
+
+echo "==> Starting the AnyMarket sandbox (demo mode) on 127.0.0.1:$SANDBOX_PORT"
+SANDBOX_DEMO_SKUS="$("$BIN/python" -c "from anymarket.erp.demo_data import demo_sku_codes; print(','.join(demo_sku_codes('sqlite:///$RUN/erp.db')))")" \
+SANDBOX_PORT="$SANDBOX_PORT" SANDBOX_TOKEN="$SANDBOX_TOKEN" SANDBOX_OI="$SANDBOX_OI" \
+  "$BIN/python" -m anymarket_sandbox --demo >"$RUN/sandbox.log" 2>&1 &
+pids+=($!)
+wait_for "the sandbox" 30 curl -sf -H "gumgaToken: $SANDBOX_TOKEN" "http://127.0.0.1:$SANDBOX_PORT/v2/stocks/locals"
+
+echo "==> Preparing Airflow ($AIRFLOW_HOME)"
+"$BIN/airflow" db migrate >"$RUN/airflow-migrate.log" 2>&1
+"$BIN/python" -m anymarket.settings pools | while IFS=$'\t' read -r pool slots description; do
+  "$BIN/airflow" pools set "$pool" "$slots" "$description" >/dev/null
+done
+
+echo "==> Starting airflow standalone on :$AIRFLOW_PORT (log: $RUN/airflow.log)"
+"$BIN/airflow" standalone >"$RUN/airflow.log" 2>&1 &
+pids+=($!)
+wait_for "the Airflow API server" 180 curl -sf "http://127.0.0.1:$AIRFLOW_PORT/api/v2/monitor/health"
+
+echo "==> Unpausing the demo DAGs once the DAG processor has parsed them"
+demo_dags=$("$BIN/python" - <<'PY'
+from anymarket.dag_factory import AUTOMATIONS
+from anymarket.settings import get_integration
+demo = get_integration("demo")
+print(" ".join(f"anymarket_demo__{a}" for a in AUTOMATIONS if demo.automations is None or a in demo.automations))
+PY
+)
+for dag_id in $demo_dags; do
+  wait_for "DAG $dag_id to be parsed" 180 "$BIN/airflow" dags unpause "$dag_id"
+done
+"$BIN/airflow" dags trigger anymarket_demo__test_connection >/dev/null
+"$BIN/airflow" dags trigger anymarket_demo__install_deposits >/dev/null
+
+password=$("$BIN/python" -c "import json,sys; print(json.load(open(sys.argv[1]))['admin'])" \
+  "$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated" 2>/dev/null || echo "see $RUN/airflow.log")
+cat <<MSG
+
+  Airflow UI:        http://localhost:$AIRFLOW_PORT   (user: admin, password: $password)
+  AnyMarket sandbox: http://127.0.0.1:$SANDBOX_PORT/v2 (token $SANDBOX_TOKEN; admin at /_sandbox/)
+  Alert e-mails:     $RUN/maildir/new (one file per mail)
+  Logs:              $RUN/*.log
+  DAGs unpaused:     $demo_dags
+  test_connection and install_deposits were triggered once; the sandbox keeps selling.
+
+Press Ctrl-C to stop.
+MSG
+wait "${pids[@]}"

@@ -12,6 +12,9 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# `sandbox_server` (session) and `sandbox` (reset per test): the local AnyMarket over real HTTP.
+pytest_plugins = ["anymarket_sandbox.testing"]
+
 # Airflow reads its configuration when first imported; every test process gets a private home so a
 # developer's own ~/airflow is never touched.
 os.environ.setdefault("AIRFLOW_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"anymarket-test-home-{os.getpid()}"))

@@ -17,8 +17,12 @@ pytest_plugins = ["anymarket_sandbox.testing"]
 
 # Airflow reads its configuration when first imported; every test process gets a private home so a
 # developer's own ~/airflow is never touched.
-os.environ.setdefault("AIRFLOW_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"anymarket-test-home-{os.getpid()}"))
+os.environ.setdefault(
+    "AIRFLOW_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"anymarket-test-home-{os.getpid()}")
+)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+# The project's DAG folder, fixed before Airflow computes its settings: dag.test() re-parses from it.
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 
 

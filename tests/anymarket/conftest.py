@@ -47,6 +47,16 @@ def anymarket_connection(
 
 
 @pytest.fixture
+def reconnect(monkeypatch: pytest.MonkeyPatch, sandbox: SandboxServer):
+    """Redefine loja1's AnyMarket connection with other extra values (e.g. another OI)."""
+
+    def _reconnect(**extra: object) -> None:
+        anymarket_connection(monkeypatch, sandbox, **extra)
+
+    return _reconnect
+
+
+@pytest.fixture
 def integration_env(
     sandbox: SandboxServer, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> IntegrationEnv:
@@ -60,9 +70,13 @@ def integration_env(
     erp.create_schema()
     set_connection(monkeypatch, "anymarket_loja1_erp", conn_type="sqlite", host=str(tmp_path / "erp.db"))
     if database_url.startswith("sqlite"):
-        set_connection(monkeypatch, "anymarket_mapping_db", conn_type="sqlite", host=database_url[len("sqlite:///"):])
+        set_connection(
+            monkeypatch, "anymarket_mapping_db", conn_type="sqlite", host=database_url[len("sqlite:///") :]
+        )
     else:
-        set_connection(monkeypatch, "anymarket_mapping_db", conn_type="generic", extra={"sqlalchemy_url": database_url})
+        set_connection(
+            monkeypatch, "anymarket_mapping_db", conn_type="generic", extra={"sqlalchemy_url": database_url}
+        )
     anymarket_connection(monkeypatch, sandbox)
     from anymarket.mapping import get_mapping_db
 

@@ -84,7 +84,9 @@ def test_concurrent_acquirers_never_overspend(database_url: str) -> None:
 
     def worker() -> None:
         # Each thread has its own engine, as separate worker processes would.
-        budget = RequestBudget(MappingDatabase.from_url(database_url).engine, account="acct", requests_per_hour=limit)
+        budget = RequestBudget(
+            MappingDatabase.from_url(database_url).engine, account="acct", requests_per_hour=limit
+        )
         for _ in range(attempts):
             try:
                 budget.acquire()

@@ -60,7 +60,9 @@ def test_invalid_settings_surface_as_an_import_error_naming_the_key(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     config = tmp_path / "integrations.yaml"
-    config.write_text("integrations:\n  loja1:\n    name: Loja 1\n    alert_emails: [a@b.com]\n    stock: {rule: x}\n")
+    config.write_text(
+        "integrations:\n  loja1:\n    name: Loja 1\n    alert_emails: [a@b.com]\n    stock: {rule: x}\n"
+    )
     bag = dagbag(monkeypatch, config)
     assert bag.dag_ids == []
     errors = "\n".join(bag.import_errors.values())

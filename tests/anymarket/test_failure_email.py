@@ -24,7 +24,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[Message] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 
@@ -62,7 +62,10 @@ def airflow_metadata_db() -> None:
     if marker.exists():
         return
     subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, env=os.environ.copy()
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
     )
     marker.touch()
 
@@ -73,9 +76,11 @@ def test_failed_task_sends_an_alert_email(
     config = tmp_path / "integrations.yaml"
     config.write_text("integrations:\n  loja1:\n    name: Loja 1\n    alert_emails: [ops@loja1.example]\n")
     monkeypatch.setenv("ANYMARKET_INTEGRATIONS_FILE", str(config))
-    # dag.test() re-parses the DAG from its bundle: the project's dags/ folder, reading that file.
-    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "dags"))
-    monkeypatch.setenv("AIRFLOW_CONN_ANYMARKET_MAPPING_DB", json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "m.db")}))
+    # dag.test() re-parses the DAG from the project's dags/ folder (tests/conftest.py), which reads this file.
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ANYMARKET_MAPPING_DB",
+        json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "m.db")}),
+    )
     # The token is refused by nobody: the host does not listen, so the task fails fast on connect.
     monkeypatch.setenv(
         "AIRFLOW_CONN_ANYMARKET_LOJA1",
@@ -103,5 +108,9 @@ def test_failed_task_sends_an_alert_email(
     mail = smtp_inbox.messages[0]
     assert mail["To"] == "ops@loja1.example"
     assert mail["Subject"] == "[AnyMarket loja1] anymarket_loja1__test_connection.test_connection failed"
-    body = next(part.get_payload(decode=True).decode() for part in mail.walk() if part.get_content_type() == "text/html")
+    body = next(
+        part.get_payload(decode=True).decode()
+        for part in mail.walk()
+        if part.get_content_type() == "text/html"
+    )
     assert "could not connect" in body

@@ -90,3 +90,16 @@ def test_edits_are_picked_up_without_restart(tmp_path: Path) -> None:
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     assert get_integration("loja1", path).stock.safety_stock == 4
+
+
+def test_readme_documents_every_setting() -> None:
+    from anymarket.settings import OrderSettings, ProductSettings, StockSettings
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for section, model in (
+        ("products", ProductSettings),
+        ("stock", StockSettings),
+        ("orders", OrderSettings),
+    ):
+        for key in model.model_fields:
+            assert f"`{section}.{key}`" in readme, f"README 'Settings' lacks {section}.{key}"

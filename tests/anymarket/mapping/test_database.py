@@ -21,7 +21,9 @@ def mapping_db(database_url: str) -> MappingDatabase:
 
 def test_migrations_create_exactly_the_model_tables(mapping_db: MappingDatabase) -> None:
     with mapping_db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE, "compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE, "compare_type": True}
+        )
         assert compare_metadata(context, metadata) == []
     assert mapping_db.current_revision() == mapping_db.head_revision()
 
@@ -53,7 +55,9 @@ def test_link_rejects_unknown_entity_type(mapping_db: MappingDatabase) -> None:
 
 
 def test_mappings_upsert_and_keep_attributes(mapping_db: MappingDatabase) -> None:
-    mapping_db.set_mapping("demo", "carrier", "Correios", "COR", attributes={"tracking_url_template": "x{code}"})
+    mapping_db.set_mapping(
+        "demo", "carrier", "Correios", "COR", attributes={"tracking_url_template": "x{code}"}
+    )
     mapping_db.set_mapping("demo", "carrier", "Correios", "CORREIOS")
     assert mapping_db.mappings_of("demo", "carrier") == {
         "Correios": {"value": "CORREIOS", "attributes": {}, "source": "manual"}
@@ -76,7 +80,12 @@ def test_history_and_run_summaries(mapping_db: MappingDatabase) -> None:
     assert rows[0]["response"] == {"id": 1}
 
     mapping_db.record_run_summary(
-        "demo", "install_deposits", run_id="r1", outcome="ok", summary={"counts": {"linked": 2}}, started_at=utcnow()
+        "demo",
+        "install_deposits",
+        run_id="r1",
+        outcome="ok",
+        summary={"counts": {"linked": 2}},
+        started_at=utcnow(),
     )
     last = mapping_db.last_run_summary("demo", "install_deposits")
     assert last is not None and last["summary"] == {"counts": {"linked": 2}} and last["run_id"] == "r1"

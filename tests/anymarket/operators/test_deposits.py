@@ -28,7 +28,9 @@ def test_normalize_name_ignores_case_accents_and_spacing() -> None:
 
 def test_links_same_names_reports_the_rest_and_is_idempotent(integration_env) -> None:
     env = integration_env
-    add_deposits(env.erp, ("SP", "CD São Paulo", True), ("REC", "CD Recife", False), ("CWB", "Loja Curitiba", False))
+    add_deposits(
+        env.erp, ("SP", "CD São Paulo", True), ("REC", "CD Recife", False), ("CWB", "Loja Curitiba", False)
+    )
     sp = env.sandbox.admin.create_stock_local("CD SAO PAULO", default_local=True)
     recife = env.sandbox.admin.create_stock_local("CD Recife")
     env.sandbox.admin.create_stock_local("Full Mercado Livre", virtual=True)
@@ -42,13 +44,21 @@ def test_links_same_names_reports_the_rest_and_is_idempotent(integration_env) ->
     assert summary["requests_used"] == 1
     assert [(r["method"], r["path"]) for r in env.sandbox.admin.requests()] == [("GET", "/v2/stocks/locals")]
     mappings = env.mapping.mappings_of("loja1", "deposit")
-    assert {code: row["value"] for code, row in mappings.items()} == {"SP": str(sp["id"]), "REC": str(recife["id"])}
+    assert {code: row["value"] for code, row in mappings.items()} == {
+        "SP": str(sp["id"]),
+        "REC": str(recife["id"]),
+    }
     assert mappings["SP"]["source"] == "auto"
     assert mappings["SP"]["attributes"]["counts_toward_balance"] is True
     history = env.mapping.history_of("loja1", "deposit", "CWB")
-    assert history[-1]["outcome"] == "skipped" and "no AnyMarket warehouse named 'Loja Curitiba'" in history[-1]["error"]
+    assert (
+        history[-1]["outcome"] == "skipped"
+        and "no AnyMarket warehouse named 'Loja Curitiba'" in history[-1]["error"]
+    )
     with env.mapping.engine.connect() as conn:
-        stored = conn.execute(sa.text("SELECT name, is_default, is_virtual FROM anymarket_warehouses ORDER BY name"))
+        stored = conn.execute(
+            sa.text("SELECT name, is_default, is_virtual FROM anymarket_warehouses ORDER BY name")
+        )
         assert [tuple(r) for r in stored] == [
             ("CD Recife", False, False),
             ("CD SAO PAULO", True, False),
@@ -64,17 +74,24 @@ def test_links_same_names_reports_the_rest_and_is_idempotent(integration_env) ->
 
 def test_manual_mappings_win_and_stale_ones_are_reported(integration_env) -> None:
     env = integration_env
-    add_deposits(env.erp, ("SP", "CD São Paulo", True), ("CWB", "Loja Curitiba", False), ("REC", "CD Recife", False))
+    add_deposits(
+        env.erp, ("SP", "CD São Paulo", True), ("CWB", "Loja Curitiba", False), ("REC", "CD Recife", False)
+    )
     env.sandbox.admin.create_stock_local("CD São Paulo", default_local=True)
     full = env.sandbox.admin.create_stock_local("Full Mercado Livre", virtual=True)
     env.sandbox.admin.create_stock_local("CD Recife")
-    env.mapping.set_mapping("loja1", "deposit", "CWB", str(full["id"]), attributes={"counts_toward_balance": False})
+    env.mapping.set_mapping(
+        "loja1", "deposit", "CWB", str(full["id"]), attributes={"counts_toward_balance": False}
+    )
     env.mapping.set_mapping("loja1", "deposit", "REC", "999999")
 
     summary = run_installer(env)
 
     assert summary["counts"] == {
-        "linked": 1, "already_linked": 1, "linked_to_missing_warehouse": 1, "unmatched_warehouses": 1
+        "linked": 1,
+        "already_linked": 1,
+        "linked_to_missing_warehouse": 1,
+        "unmatched_warehouses": 1,
     }
     assert env.mapping.mappings_of("loja1", "deposit")["CWB"] == {
         "value": str(full["id"]),
@@ -100,7 +117,9 @@ def test_inactive_deposits_are_ignored(integration_env) -> None:
     env = integration_env
     add_deposits(env.erp, ("SP", "CD São Paulo", True))
     with env.erp.engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO deposits (code, name, is_default, active) VALUES ('OLD', 'Antigo', 0, 0)"))
+        conn.execute(
+            sa.text("INSERT INTO deposits (code, name, is_default, active) VALUES ('OLD', 'Antigo', 0, 0)")
+        )
     env.sandbox.admin.create_stock_local("CD São Paulo", default_local=True)
 
     summary = run_installer(env)

@@ -1,0 +1,127 @@
+"""ASGI middleware in front of ``/v2``: request log, ``gumgaToken`` auth, hourly budget, faults.
+
+Written as plain ASGI (not BaseHTTPMiddleware) so it can read the body once for the log and replay
+it to the handler, see the final status for the log, and sleep without blocking other requests.
+Order of checks: auth (401, not budgeted) → 429 burst → hourly budget (429 + Retry-After) → latency →
+random 5xx → timeout sleep → the handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from anymarket_sandbox.errors import error_response
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from anymarket_sandbox.runtime import Sandbox
+
+API_PREFIX = "/v2"
+
+
+def _decode_body(raw: bytes, content_type: str) -> Any:
+    if not raw:
+        return None
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in content_type or text.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+class ApiGate:
+    """Wraps the FastAPI app; everything outside ``/v2`` passes straight through."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path == API_PREFIX or path.startswith(API_PREFIX + "/")):
+            await self.app(scope, receive, send)
+            return
+        sb = self.sandbox
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        raw = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        query_pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        # ``?gumgaToken=`` works on the real API too; it is accepted but never logged.
+        token = headers.get("gumgatoken") or next((v for k, v in query_pairs if k == "gumgaToken"), None)
+        entry: dict[str, Any] = {
+            "method": scope["method"],
+            "path": path,
+            "query": {k: v for k, v in query_pairs if k != "gumgaToken"},
+            "body": _decode_body(raw, headers.get("content-type", "")),
+            "contentType": headers.get("content-type"),
+            "status": None,
+            "oi": None,
+            "fault": None,
+        }
+        status_seen: dict[str, int] = {}
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_seen["status"] = message["status"]
+            await send(message)
+
+        try:
+            oi = sb.state.oi_for_token(token)
+            if oi is None:
+                message = "Token de acesso ausente." if not token else "Token de acesso inválido."
+                await error_response(401, message)(scope, replay, send_logged)
+                return
+            entry["oi"] = oi
+            decision = sb.faults.decide()
+            if decision.kind == "burst_429":
+                entry["fault"] = "burst_429"
+                await error_response(
+                    429, "Limite de requisições excedido.", headers={"Retry-After": str(decision.retry_after)}
+                )(scope, replay, send_logged)
+                return
+            retry_after = sb.budget.consume(token)
+            if retry_after:
+                entry["fault"] = "budget"
+                await error_response(
+                    429, "Limite de requisições por hora excedido.", headers={"Retry-After": str(retry_after)}
+                )(scope, replay, send_logged)
+                return
+            latency = sb.faults.config.latency_ms
+            if latency > 0:
+                await asyncio.sleep(latency / 1000.0)
+            if decision.kind == "error":
+                entry["fault"] = "error"
+                await error_response(decision.status, "Erro interno simulado pelo sandbox.")(
+                    scope, replay, send_logged
+                )
+                return
+            if decision.kind == "timeout":
+                # Sleep, then really handle the request: a client that gave up may have had its write
+                # applied anyway, exactly the situation idempotent clients must survive.
+                entry["fault"] = "timeout"
+                await asyncio.sleep(decision.sleep_seconds)
+            scope.setdefault("state", {})["oi"] = oi
+            await self.app(scope, replay, send_logged)
+        finally:
+            entry["status"] = status_seen.get("status")
+            sb.state.log_request(entry)

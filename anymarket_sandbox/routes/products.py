@@ -1,0 +1,541 @@
+"""Products, their SKUs and images.
+
+Stored forms differ from wire forms: products keep ``categoryId``/``brandId`` and SKUs keep the ids of
+their variation values, so renames of categories, brands or values show up in every later GET.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from anymarket_sandbox.common import (
+    account_of,
+    paged,
+    parse_id,
+    read_json,
+    read_object,
+    require,
+    sandbox_of,
+    strip_none,
+)
+from anymarket_sandbox.errors import not_found, unprocessable
+from anymarket_sandbox.routes.catalog import PRICE_SCOPES, add_variation_value, category_path
+from anymarket_sandbox.state import Account, now_iso
+
+router = APIRouter()
+
+PRODUCT_FIELDS = (
+    "title",
+    "description",
+    "externalIdProduct",
+    "nbm",
+    "origin",
+    "model",
+    "videoUrl",
+    "gender",
+    "warrantyTime",
+    "warrantyText",
+    "height",
+    "width",
+    "weight",
+    "length",
+    "priceFactor",
+    "calculatedPrice",
+    "definitionPriceScope",
+    "hasVariations",
+    "isProductActive",
+    "characteristics",
+    "allowAutomaticSkuMarketplaceCreation",
+    "kitComponents",
+)
+GENDERS = {"MALE", "FEMALE", "BOY", "GIRL", "UNISSEX", "BABIES", "CHILDISH_UNISSEX"}
+SKU_PUT_FIELDS = {"title", "partnerId", "ean", "price", "sellPrice", "externalId", "active"}
+# Images become PROCESSED this long after upload, imitating AnyMarket's asynchronous image pipeline.
+IMAGE_PROCESSING_SECONDS = 2.0
+
+
+# -- rendering ----------------------------------------------------------------------------------
+def sku_amount(account: Account, sku_id: int) -> float:
+    return sum(row["amount"] for (sid, _), row in account.stocks.items() if sid == sku_id)
+
+
+def render_sku(account: Account, sku: dict[str, Any]) -> dict[str, Any]:
+    """Wire form: variations become ``[{id, description, type:{id, name, visualVariation}}]``."""
+    variations = []
+    for value_id in sku.get("variationValueIds", []):
+        value = account.variation_values.get(value_id)
+        if value is None:
+            continue
+        vtype = account.variation_types[value["typeId"]]
+        variations.append(
+            {
+                "id": value["id"],
+                "description": value["description"],
+                "type": {
+                    "id": vtype["id"],
+                    "name": vtype["name"],
+                    "visualVariation": vtype.get("visualVariation", False),
+                },
+            }
+        )
+    amount = sku_amount(account, sku["id"])
+    return strip_none(
+        {
+            "id": sku["id"],
+            "title": sku["title"],
+            "partnerId": sku["partnerId"],
+            "ean": sku.get("ean"),
+            "amount": int(amount) if float(amount).is_integer() else amount,
+            "additionalTime": sku.get("additionalTime", 0),
+            "price": sku.get("price"),
+            "sellPrice": sku.get("sellPrice"),
+            "externalId": sku.get("externalId"),
+            "active": sku.get("active", True),
+            "variations": variations,
+        }
+    )
+
+
+def render_image(image: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in image.items() if k not in {"productId", "createdAt"}}
+    if out["status"] == "UNPROCESSED" and time.monotonic() - image["createdAt"] >= IMAGE_PROCESSING_SECONDS:
+        if str(image["url"]).startswith(("http://", "https://")):
+            image["status"] = "PROCESSED"
+        else:
+            image["status"] = "ERROR"
+            image["statusMessage"] = "Não foi possível baixar a imagem."
+        out = {k: v for k, v in image.items() if k not in {"productId", "createdAt"}}
+    return strip_none(out)
+
+
+def product_images(account: Account, product_id: int) -> list[dict[str, Any]]:
+    images = [i for i in account.images.values() if i["productId"] == product_id]
+    return sorted(images, key=lambda i: (i.get("index") or 0, i["id"]))
+
+
+def render_product(account: Account, product: dict[str, Any]) -> dict[str, Any]:
+    out = {k: product.get(k) for k in PRODUCT_FIELDS}
+    out["id"] = product["id"]
+    category = account.categories.get(product.get("categoryId"))
+    if category is not None:
+        out["category"] = {
+            "id": category["id"],
+            "name": category["name"],
+            "path": category_path(account, category),
+        }
+    brand = account.brands.get(product.get("brandId"))
+    if brand is not None:
+        out["brand"] = strip_none(dict(brand))
+    out["images"] = [render_image(i) for i in product_images(account, product["id"])]
+    out["skus"] = [render_sku(account, s) for s in account.skus.values() if s["productId"] == product["id"]]
+    return strip_none(out)
+
+
+# -- validation ---------------------------------------------------------------------------------
+def _ref_id(body: dict[str, Any], key: str) -> int | None:
+    ref = body.get(key)
+    if ref is None:
+        return None
+    if not isinstance(ref, dict) or ref.get("id") is None:
+        raise unprocessable(
+            f"'{key}' deve ser um objeto com 'id'.", [{"field": f"{key}.id", "message": "obrigatório"}]
+        )
+    return ref["id"]
+
+
+def _check_product_fields(
+    account: Account, body: dict[str, Any], creating: bool
+) -> tuple[int | None, int | None]:
+    """Type/enum/reference checks shared by POST and PUT; returns (categoryId, brandId)."""
+    if creating:
+        require(body, ["title"])
+    errors = []
+    if body.get("definitionPriceScope") is not None and body["definitionPriceScope"] not in PRICE_SCOPES:
+        errors.append({"field": "definitionPriceScope", "message": "valor inválido"})
+    if body.get("gender") is not None and body["gender"] not in GENDERS:
+        errors.append({"field": "gender", "message": "valor inválido"})
+    origin = body.get("origin")
+    if origin is not None and not (isinstance(origin, dict) and origin.get("id") in range(0, 9)):
+        errors.append({"field": "origin.id", "message": "deve estar entre 0 e 8"})
+    if errors:
+        raise unprocessable("Dados do produto inválidos.", errors)
+    category_id = _ref_id(body, "category")
+    if category_id is not None and category_id not in account.categories:
+        raise unprocessable(
+            f"Categoria '{category_id}' não encontrada.", [{"field": "category.id", "message": "inexistente"}]
+        )
+    brand_id = _ref_id(body, "brand")
+    if brand_id is not None and brand_id not in account.brands:
+        raise unprocessable(
+            f"Marca '{brand_id}' não encontrada.", [{"field": "brand.id", "message": "inexistente"}]
+        )
+    return category_id, brand_id
+
+
+def _duplicate_sku(partner_id: str) -> Exception:
+    return unprocessable(
+        f"Duplicidade de SKU: já existe um SKU com o partnerId '{partner_id}'.",
+        [{"field": "skus.partnerId", "message": "duplicado"}],
+    )
+
+
+def _check_sku_body(
+    account: Account, sku: dict[str, Any], prefix: str, seen: set[str], own_id: int | None = None
+) -> None:
+    require(sku, ["title", "partnerId"], prefix=prefix)
+    partner_id = str(sku["partnerId"])
+    if len(partner_id) > 120:
+        raise unprocessable(
+            "O partnerId do SKU deve ter no máximo 120 caracteres.",
+            [{"field": prefix + "partnerId", "message": "tamanho máximo 120"}],
+        )
+    existing = account.sku_by_partner_id(partner_id)
+    if partner_id in seen or (existing is not None and existing["id"] != own_id):
+        raise _duplicate_sku(partner_id)
+    seen.add(partner_id)
+    for key in ("price", "sellPrice", "amount"):
+        value = sku.get(key)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or value < 0):
+            raise unprocessable(
+                f"Valor inválido em '{prefix}{key}'.", [{"field": prefix + key, "message": "inválido"}]
+            )
+    variations = sku.get("variations")
+    if variations is not None:
+        # The request form is a map {"Cor": "Azul"}; the array is only the response form.
+        if not isinstance(variations, dict):
+            raise unprocessable(
+                "'variations' deve ser um mapa {tipo: valor}.",
+                [{"field": prefix + "variations", "message": "formato inválido"}],
+            )
+        for type_name in variations:
+            if _type_by_name(account, type_name) is None:
+                raise unprocessable(
+                    f"Tipo de variação '{type_name}' não encontrado.",
+                    [{"field": prefix + "variations", "message": "tipo inexistente"}],
+                )
+
+
+def _type_by_name(account: Account, name: str) -> dict[str, Any] | None:
+    for vtype in account.variation_types.values():
+        if vtype["name"].lower() == str(name).lower():
+            return vtype
+    return None
+
+
+def _variation_value_ids(sb: Any, account: Account, variations: dict[str, Any] | None) -> list[int]:
+    """Resolve ``{"Cor": "Azul"}`` to value ids, creating unknown values of known types."""
+    ids = []
+    for type_name, description in (variations or {}).items():
+        vtype = _type_by_name(account, type_name)
+        assert vtype is not None  # checked by _check_sku_body
+        for value in account.variation_values.values():
+            if value["typeId"] == vtype["id"] and value["description"].lower() == str(description).lower():
+                ids.append(value["id"])
+                break
+        else:
+            ids.append(add_variation_value(sb, account, vtype["id"], {"description": str(description)})["id"])
+    return ids
+
+
+def _create_sku(sb: Any, account: Account, product_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    sku = {
+        "id": sb.state.next_id(),
+        "productId": product_id,
+        "title": body["title"],
+        "partnerId": str(body["partnerId"]),
+        "ean": body.get("ean"),
+        "price": body.get("price"),
+        "sellPrice": body.get("sellPrice", body.get("price")),
+        "additionalTime": body.get("additionalTime", 0),
+        "externalId": body.get("externalId"),
+        "active": body.get("active", True),
+        "variationValueIds": _variation_value_ids(sb, account, body.get("variations")),
+    }
+    account.skus[sku["id"]] = sku
+    account.sku_index[sku["partnerId"]] = sku["id"]
+    # ``amount`` is honoured only at creation, into the given or the default warehouse.
+    local_id = body.get("stockLocalId")
+    local = account.stock_locals.get(local_id) if local_id is not None else account.default_local()
+    if body.get("amount") is not None and local is not None:
+        account.stocks[(sku["id"], local["id"])] = {
+            "amount": body["amount"],
+            "reservation": 0,
+            "cost": None,
+            "additionalTime": sku["additionalTime"],
+            "updatedAt": now_iso(),
+        }
+    return sku
+
+
+def _add_image(sb: Any, account: Account, product_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    require(body, ["url"])
+    existing = product_images(account, product_id)
+    image = {
+        "id": sb.state.next_id(),
+        "productId": product_id,
+        "index": body.get("index", len(existing) + 1),
+        "main": bool(body.get("main", False)),
+        "url": body["url"],
+        "variation": body.get("variation"),
+        "status": "UNPROCESSED",
+        "createdAt": time.monotonic(),
+    }
+    if image["main"]:
+        for other in existing:
+            other["main"] = False
+    account.images[image["id"]] = image
+    _ensure_main_image(account, product_id)
+    return image
+
+
+def _ensure_main_image(account: Account, product_id: int) -> None:
+    """If no image is main, the lowest index becomes main (AnyMarket's rule)."""
+    images = product_images(account, product_id)
+    if images and not any(i["main"] for i in images):
+        images[0]["main"] = True
+
+
+def _product(account: Account, raw_id: str) -> dict[str, Any]:
+    product = account.products.get(parse_id(raw_id))
+    if product is None:
+        raise not_found(raw_id)
+    return product
+
+
+# -- products -----------------------------------------------------------------------------------
+@router.get("/products")
+async def list_products(request: Request, sku: str | None = None) -> JSONResponse:
+    """Paged; ``sku`` is a SKU partnerId (the lookup clients do before creating a product)."""
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        products = list(account.products.values())
+        if sku is not None:
+            owner = account.sku_by_partner_id(sku)
+            products = [p for p in products if owner is not None and p["id"] == owner["productId"]]
+        return JSONResponse(paged(request, [render_product(account, p) for p in products]))
+
+
+@router.post("/products")
+async def create_product(request: Request) -> JSONResponse:
+    body = await read_object(request)
+    sb = sandbox_of(request)
+    account = account_of(request)
+    with sb.state.lock:
+        category_id, brand_id = _check_product_fields(account, body, creating=True)
+        skus = body.get("skus")
+        if not isinstance(skus, list) or not skus:
+            raise unprocessable(
+                "O produto deve ter ao menos um SKU.", [{"field": "skus", "message": "obrigatório"}]
+            )
+        seen: set[str] = set()
+        for index, sku in enumerate(skus):
+            if not isinstance(sku, dict):
+                raise unprocessable(
+                    "SKU inválido.", [{"field": f"skus[{index}]", "message": "objeto esperado"}]
+                )
+            _check_sku_body(account, sku, f"skus[{index}].", seen)
+        images = body.get("images") or []
+        for index, image in enumerate(images):
+            require(image, ["url"], prefix=f"images[{index}].")
+        product = {k: body.get(k) for k in PRODUCT_FIELDS}
+        product.setdefault("definitionPriceScope", "SKU")
+        product["definitionPriceScope"] = product["definitionPriceScope"] or "SKU"
+        product["isProductActive"] = body.get("isProductActive", True)
+        product.update(id=sb.state.next_id(), categoryId=category_id, brandId=brand_id)
+        account.products[product["id"]] = product
+        for sku in skus:
+            _create_sku(sb, account, product["id"], sku)
+        for image in images:
+            _add_image(sb, account, product["id"], image)
+        return JSONResponse(render_product(account, product), status_code=201)
+
+
+@router.get("/products/{product_id}")
+async def get_product(request: Request, product_id: str) -> JSONResponse:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        return JSONResponse(render_product(account, _product(account, product_id)))
+
+
+@router.put("/products/{product_id}")
+async def update_product(request: Request, product_id: str) -> JSONResponse:
+    """Same fields as POST minus skus and images, which only change through their own endpoints."""
+    body = await read_object(request)
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        product = _product(account, product_id)
+        if "skus" in body or "images" in body:
+            raise unprocessable(
+                "SKUs e imagens não podem ser alterados por esta API; use /skus e /images.",
+                [{"field": k, "message": "não permitido"} for k in ("skus", "images") if k in body],
+            )
+        category_id, brand_id = _check_product_fields(account, body, creating=False)
+        for key in PRODUCT_FIELDS:
+            if key in body:
+                product[key] = body[key]
+        if category_id is not None:
+            product["categoryId"] = category_id
+        if brand_id is not None:
+            product["brandId"] = brand_id
+        return JSONResponse(render_product(account, product))
+
+
+# -- skus ---------------------------------------------------------------------------------------
+@router.get("/products/{product_id}/skus")
+async def list_skus(request: Request, product_id: str) -> JSONResponse:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        product = _product(account, product_id)
+        return JSONResponse(
+            [render_sku(account, s) for s in account.skus.values() if s["productId"] == product["id"]]
+        )
+
+
+@router.post("/products/{product_id}/skus")
+async def create_sku(request: Request, product_id: str) -> JSONResponse:
+    body = await read_object(request)
+    sb = sandbox_of(request)
+    account = account_of(request)
+    with sb.state.lock:
+        product = _product(account, product_id)
+        _check_sku_body(account, body, "", set())
+        return JSONResponse(render_sku(account, _create_sku(sb, account, product["id"], body)))
+
+
+def _sku_of(account: Account, product_id: str, sku_id: str) -> dict[str, Any]:
+    product = _product(account, product_id)
+    sku = account.skus.get(parse_id(sku_id))
+    if sku is None or sku["productId"] != product["id"]:
+        raise not_found(sku_id)
+    return sku
+
+
+@router.get("/products/{product_id}/skus/{sku_id}")
+async def get_sku(request: Request, product_id: str, sku_id: str) -> JSONResponse:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        return JSONResponse(render_sku(account, _sku_of(account, product_id, sku_id)))
+
+
+@router.put("/products/{product_id}/skus/{sku_id}")
+async def update_sku(request: Request, product_id: str, sku_id: str) -> JSONResponse:
+    """Only title, partnerId, ean, price, sellPrice, externalId, active. Other fields are a 422 here
+    (the real API ignores them silently, which hides bugs such as sending stock through this call)."""
+    body = await read_object(request)
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        sku = _sku_of(account, product_id, sku_id)
+        extra = sorted(set(body) - SKU_PUT_FIELDS - {"id"})
+        if extra:
+            raise unprocessable(
+                f"Campos não alteráveis por esta API: {', '.join(extra)}.",
+                [{"field": k, "message": "não permitido"} for k in extra],
+            )
+        _check_sku_body(
+            account, {**render_sku(account, sku), **body, "variations": None}, "", set(), own_id=sku["id"]
+        )
+        product = account.products[sku["productId"]]
+        scope = product.get("definitionPriceScope") or "SKU"
+        price_changed = any(k in body and body[k] != sku.get(k) for k in ("price", "sellPrice"))
+        if price_changed and scope != "SKU":
+            raise unprocessable(
+                f"O preço só pode ser alterado por SKU quando o tipo de cálculo é SKU (atual: {scope}).",
+                [{"field": "price", "message": "não permitido"}],
+            )
+        if "partnerId" in body:
+            account.sku_index.pop(sku["partnerId"], None)
+            account.sku_index[str(body["partnerId"])] = sku["id"]
+        for key in SKU_PUT_FIELDS & set(body):
+            sku[key] = str(body[key]) if key == "partnerId" else body[key]
+        return JSONResponse(render_sku(account, sku))
+
+
+@router.get("/skus/partnerId/{partner_id}")
+async def get_sku_by_partner_id(request: Request, partner_id: str) -> JSONResponse:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        sku = account.sku_by_partner_id(partner_id)
+        if sku is None:
+            raise not_found(partner_id)
+        out = render_sku(account, sku)
+        product = account.products[sku["productId"]]
+        out["product"] = {"id": product["id"], "title": product.get("title")}
+        return JSONResponse(out)
+
+
+# -- images -------------------------------------------------------------------------------------
+@router.get("/products/{product_id}/images")
+async def list_images(request: Request, product_id: str) -> JSONResponse:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        product = _product(account, product_id)
+        return JSONResponse([render_image(i) for i in product_images(account, product["id"])])
+
+
+@router.post("/products/{product_id}/images")
+async def create_image(request: Request, product_id: str) -> JSONResponse:
+    body = await read_object(request)
+    sb = sandbox_of(request)
+    account = account_of(request)
+    with sb.state.lock:
+        product = _product(account, product_id)
+        return JSONResponse(render_image(_add_image(sb, account, product["id"], body)))
+
+
+@router.get("/products/{product_id}/images/{image_id}")
+async def get_image(request: Request, product_id: str, image_id: str) -> JSONResponse:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        product = _product(account, product_id)
+        image = account.images.get(parse_id(image_id))
+        if image is None or image["productId"] != product["id"]:
+            raise not_found(image_id)
+        return JSONResponse(render_image(image))
+
+
+@router.put("/products/{product_id}/images")
+async def update_images(request: Request, product_id: str) -> JSONResponse:
+    """Reorder / change main: ``{id*, index*, main}`` (an array of those is accepted too)."""
+    body = await read_json(request)
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        product = _product(account, product_id)
+        rows = body if isinstance(body, list) else [body]
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise unprocessable("Imagem inválida.")
+            require(row, ["id", "index"], prefix=f"[{index}]." if isinstance(body, list) else "")
+            image = account.images.get(row["id"])
+            if image is None or image["productId"] != product["id"]:
+                raise not_found(row["id"])
+        updated = []
+        for row in rows:
+            image = account.images[row["id"]]
+            image["index"] = row["index"]
+            if row.get("main"):
+                for other in product_images(account, product["id"]):
+                    other["main"] = False
+                image["main"] = True
+            elif "main" in row:
+                image["main"] = False
+            updated.append(image)
+        _ensure_main_image(account, product["id"])
+        rendered = [render_image(i) for i in updated]
+        return JSONResponse(rendered if isinstance(body, list) else rendered[0])
+
+
+@router.delete("/products/{product_id}/images/{image_id}")
+async def delete_image(request: Request, product_id: str, image_id: str) -> Response:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        product = _product(account, product_id)
+        image = account.images.get(parse_id(image_id))
+        if image is None or image["productId"] != product["id"]:
+            raise not_found(image_id)
+        del account.images[image["id"]]
+        _ensure_main_image(account, product["id"])
+    return Response(status_code=204)

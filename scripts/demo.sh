@@ -85,10 +85,10 @@ wait_for "the Airflow API server" 180 curl -sf "http://127.0.0.1:$AIRFLOW_PORT/a
 
 echo "==> Unpausing the demo DAGs once the DAG processor has parsed them"
 demo_dags=$("$BIN/python" - <<'PY'
-from anymarket.dag_factory import AUTOMATIONS
+from anymarket import automations
 from anymarket.settings import get_integration
 demo = get_integration("demo")
-print(" ".join(f"anymarket_demo__{a}" for a in AUTOMATIONS if demo.automations is None or a in demo.automations))
+print(" ".join(f"anymarket_demo__{a}" for a in automations.names() if demo.automations is None or a in demo.automations))
 PY
 )
 for dag_id in $demo_dags; do

@@ -1,8 +1,8 @@
 """One DAG per automation per integration, from the integrations file.
 
 A DAG file in ``dags/`` is two lines: it asks for one automation's DAGs, e.g.
-``register_automation_dags("install_deposits", globals())``. Here each automation declares its
-schedule, documentation and tasks once; every integration gets its own copy with id
+``register_automation_dags("install_deposits", globals())``. Each automation declares its schedule,
+documentation and tasks once, in :mod:`anymarket.automations`; every integration gets its own copy with id
 ``anymarket_<integration>__<automation>``, its pool, retries with backoff, ``max_active_runs=1``
 and a failure e-mail to its alert recipients.
 
@@ -12,80 +12,19 @@ beyond reading the small YAML file, and operators import their heavy dependencie
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass, field
+from collections.abc import MutableMapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from anymarket import automations
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG
 
+    from anymarket.automations import Automation
     from anymarket.settings import IntegrationConfig
 
 START_DATE = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Automation:
-    """What an automation is: its tasks, default schedule and the doc shown in the UI."""
-
-    name: str
-    title: str
-    default_schedule: str | None
-    doc: str
-    add_tasks: Callable[[IntegrationConfig], None]
-    tags: tuple[str, ...] = ()
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-def _test_connection_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.connection import AnyMarketTestConnectionOperator
-
-    AnyMarketTestConnectionOperator(task_id="test_connection", integration_id=integration.id)
-
-
-def _install_deposits_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.deposits import AnyMarketInstallDepositsOperator
-
-    AnyMarketInstallDepositsOperator(task_id="install_deposits", integration_id=integration.id)
-
-
-AUTOMATIONS: dict[str, Automation] = {
-    automation.name: automation
-    for automation in (
-        Automation(
-            name="test_connection",
-            title="Test connection",
-            default_schedule="0 * * * *",
-            tags=("connection",),
-            add_tasks=_test_connection_tasks,
-            doc="""
-Validates the integration's AnyMarket credentials and OI and records the result (the ops page shows
-the last one). Two requests: `GET /stocks/locals` proves the token; `GET /stocks` lets AnyMarket
-confirm the OI, which callbacks are validated against. Fails — and e-mails the alert recipients —
-on a refused token, an unreachable API, a malformed OI or an OI that differs from the account's.
-
-Settings: the AnyMarket connection (`host` = API base URL, `password` = token, extra `oi`).
-""",
-        ),
-        Automation(
-            name="install_deposits",
-            title="Deposit installer",
-            default_schedule="@daily",
-            tags=("stock",),
-            add_tasks=_install_deposits_tasks,
-            doc="""
-Imports AnyMarket's warehouses (`GET /stocks/locals`, one request) and links each ERP deposit to the
-warehouse of the same name (case and accents ignored) as a `deposit` mapping that counts toward the
-balance. Mappings made by hand or by an earlier run are never changed, so running it again is safe.
-The run summary lists ERP deposits with no warehouse of that name, warehouses no deposit maps to, and
-ambiguous names: map those by hand. Send stock uses these mappings with the "mapped deposits" rule.
-
-ERP query: `include/sql/erp/queries/list_deposits.sql`.
-""",
-        ),
-    )
-}
 
 
 def build_dag(integration: IntegrationConfig, automation: Automation) -> DAG:
@@ -131,7 +70,7 @@ def register_automation_dags(automation_name: str, namespace: MutableMapping[str
     """Put the DAG of ``automation_name`` of every integration that enables it into ``namespace``."""
     from anymarket.settings import load_integrations
 
-    automation = AUTOMATIONS[automation_name]
+    automation = automations.get(automation_name)
     dag_ids = []
     for integration in load_integrations().values():
         if integration.automations is not None and automation_name not in integration.automations:

@@ -117,23 +117,23 @@ class IntegrationConfig(_Settings):
     @field_validator("automations")
     @classmethod
     def _automations_exist(cls, value: list[str] | None) -> list[str] | None:
-        from anymarket.dag_factory import AUTOMATIONS
+        from anymarket import automations
 
-        unknown = [name for name in value or [] if name not in AUTOMATIONS]
+        unknown = [name for name in value or [] if name not in automations.names()]
         if unknown:
-            raise ValueError(f"unknown automation(s) {', '.join(unknown)}; known: {', '.join(AUTOMATIONS)}")
+            known = ", ".join(automations.names())
+            raise ValueError(f"unknown automation(s) {', '.join(unknown)}; known: {known}")
         return value
 
     @field_validator("schedules")
     @classmethod
     def _schedules_name_automations(cls, value: dict[str, str | None]) -> dict[str, str | None]:
-        from anymarket.dag_factory import AUTOMATIONS
+        from anymarket import automations
 
-        unknown = [name for name in value if name not in AUTOMATIONS]
+        unknown = [name for name in value if name not in automations.names()]
         if unknown:
-            raise ValueError(
-                f"schedule for unknown automation(s) {', '.join(unknown)}; known: {', '.join(AUTOMATIONS)}"
-            )
+            known = ", ".join(automations.names())
+            raise ValueError(f"schedule for unknown automation(s) {', '.join(unknown)}; known: {known}")
         return value
 
     def model_post_init(self, _context: Any) -> None:

@@ -67,3 +67,12 @@ def test_invalid_settings_surface_as_an_import_error_naming_the_key(
     assert bag.dag_ids == []
     errors = "\n".join(bag.import_errors.values())
     assert "integrations.loja1.stock.rule" in errors
+
+
+def test_every_automation_has_its_dag_file_and_no_other_file_exists() -> None:
+    from anymarket import automations
+
+    files = sorted(p.stem.removeprefix("anymarket_") for p in DAGS.glob("anymarket_*.py"))
+    assert files == sorted(automations.names())
+    for name in automations.names():
+        assert automations.get(name).name == name

@@ -93,10 +93,11 @@ def test_failed_task_sends_an_alert_email(
             }
         ),
     )
-    from anymarket.dag_factory import AUTOMATIONS, build_dag
+    from anymarket import automations
+    from anymarket.dag_factory import build_dag
     from anymarket.settings import get_integration
 
-    dag = build_dag(get_integration("loja1"), AUTOMATIONS["test_connection"])
+    dag = build_dag(get_integration("loja1"), automations.get("test_connection"))
     for task in dag.tasks:
         task.retries = 0  # one attempt: the alert is for the failure, not for each retry
     dag.test()

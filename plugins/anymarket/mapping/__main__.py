@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     db = MappingDatabase.from_url(url)
     if args.command == "upgrade":
         db.upgrade()
-    print(f"mapping DB at revision {db.current_revision()} (head {db.head_revision()})")
+    print(f"mapping DB at {sorted(db.current_revisions())} (heads {sorted(db.head_revisions())})")
 
 
 if __name__ == "__main__":

@@ -60,33 +60,35 @@ class MappingDatabase:
         config.attributes["connection"] = connection
         return config
 
-    def upgrade(self, revision: str = "head") -> None:
-        """Run the migrations forward to ``revision``; a no-op on an up-to-date database."""
+    def upgrade(self, revision: str = "heads") -> None:
+        """Run the migrations forward to ``revision`` (default: every head); a no-op when up to date.
+
+        Automations add their tables in their own migrations, branching from the one they need;
+        upgrading to ``heads`` applies every branch, so parallel work never has to renumber.
+        """
         from alembic import command
 
         with self.engine.begin() as connection:
             command.upgrade(self._alembic_config(connection), revision)
 
-    def current_revision(self) -> str | None:
+    def current_revisions(self) -> set[str]:
         from alembic.runtime.migration import MigrationContext
 
         from anymarket.mapping.migrations_meta import VERSION_TABLE
 
         with self.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
-            return context.get_current_revision()
+            return set(context.get_current_heads())
 
-    def head_revision(self) -> str:
+    def head_revisions(self) -> set[str]:
         from alembic.script import ScriptDirectory
 
         with self.engine.connect() as connection:
-            head = ScriptDirectory.from_config(self._alembic_config(connection)).get_current_head()
-        assert head is not None
-        return head
+            return set(ScriptDirectory.from_config(self._alembic_config(connection)).get_heads())
 
     def ensure_schema(self) -> None:
-        """Upgrade to head when behind, so a fresh deployment needs no manual step."""
-        if self.current_revision() != self.head_revision():
+        """Upgrade when behind, so a fresh deployment needs no manual step."""
+        if self.current_revisions() != self.head_revisions():
             self.upgrade()
 
     # -- transactions -------------------------------------------------------------------------

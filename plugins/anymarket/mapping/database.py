@@ -22,6 +22,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def upsert(conn: Connection, table: sa.Table, keys: dict[str, Any], values: dict[str, Any]) -> None:
+    """Update the row identified by ``keys`` or insert it, stamping ``updated_at``/``created_at``.
+
+    Update-then-insert works the same on SQLite and PostgreSQL. Writers of one row are serialised
+    by the automations themselves (``max_active_runs=1``), so the insert does not race.
+    """
+    now = utcnow()
+    values = {**values, "updated_at": now}
+    where = [table.c[column] == value for column, value in keys.items()]
+    if not conn.execute(sa.update(table).where(*where).values(**values)).rowcount:
+        created = {"created_at": now} if "created_at" in table.c else {}
+        conn.execute(sa.insert(table).values(**keys, **values, **created))
+
+
 def create_mapping_engine(url: str) -> Engine:
     """An engine tuned for concurrent tasks: SQLite in WAL mode with a busy timeout."""
     if url.startswith("sqlite"):
@@ -101,24 +115,13 @@ class MappingDatabase:
     # -- integrations -------------------------------------------------------------------------
 
     def upsert_integration(self, integration_id: str, *, name: str, environment: str, settings: dict) -> None:
-        now = utcnow()
         with self.begin() as conn:
-            updated = conn.execute(
-                sa.update(m.integrations)
-                .where(m.integrations.c.id == integration_id)
-                .values(name=name, environment=environment, settings=settings, updated_at=now)
-            ).rowcount
-            if not updated:
-                conn.execute(
-                    sa.insert(m.integrations).values(
-                        id=integration_id,
-                        name=name,
-                        environment=environment,
-                        settings=settings,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+            upsert(
+                conn,
+                m.integrations,
+                {"id": integration_id},
+                {"name": name, "environment": environment, "settings": settings},
+            )
 
     # -- links --------------------------------------------------------------------------------
 
@@ -220,31 +223,13 @@ class MappingDatabase:
     ) -> None:
         if kind not in m.MAPPING_KINDS:
             raise ValueError(f"unknown mapping kind {kind!r}; known: {', '.join(m.MAPPING_KINDS)}")
-        now = utcnow()
-        where = (
-            m.mappings.c.integration_id == integration_id,
-            m.mappings.c.kind == kind,
-            m.mappings.c.key == key,
-        )
         with self._conn(conn) as c:
-            updated = c.execute(
-                sa.update(m.mappings)
-                .where(*where)
-                .values(value=str(value), attributes=attributes, source=source, updated_at=now)
-            ).rowcount
-            if not updated:
-                c.execute(
-                    sa.insert(m.mappings).values(
-                        integration_id=integration_id,
-                        kind=kind,
-                        key=key,
-                        value=str(value),
-                        attributes=attributes,
-                        source=source,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+            upsert(
+                c,
+                m.mappings,
+                {"integration_id": integration_id, "kind": kind, "key": key},
+                {"value": str(value), "attributes": attributes, "source": source},
+            )
 
     # -- cursors ------------------------------------------------------------------------------
 
@@ -259,16 +244,8 @@ class MappingDatabase:
     def set_cursor(
         self, integration_id: str, name: str, value: str, *, conn: Connection | None = None
     ) -> None:
-        where = (m.sync_cursors.c.integration_id == integration_id, m.sync_cursors.c.name == name)
         with self._conn(conn) as c:
-            if not c.execute(
-                sa.update(m.sync_cursors).where(*where).values(value=value, updated_at=utcnow())
-            ).rowcount:
-                c.execute(
-                    sa.insert(m.sync_cursors).values(
-                        integration_id=integration_id, name=name, value=value, updated_at=utcnow()
-                    )
-                )
+            upsert(c, m.sync_cursors, {"integration_id": integration_id, "name": name}, {"value": value})
 
     # -- history and run summaries ------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from anymarket.mapping import models as m
-from anymarket.mapping.database import utcnow
+from anymarket.mapping.database import upsert
 from anymarket.operators.base import AnyMarketBaseOperator
 
 if TYPE_CHECKING:
@@ -135,44 +135,26 @@ class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
     def _store_warehouses(
         self, conn: Connection, integration_id: str, warehouses: list[dict[str, Any]]
     ) -> None:
+        """Mirror AnyMarket's warehouse list: upsert what it has, drop what it no longer has."""
         table = m.anymarket_warehouses
-        now = utcnow()
-        current = {
-            row.stock_local_id
-            for row in conn.execute(
-                sa.select(table.c.stock_local_id).where(table.c.integration_id == integration_id)
-            )
-        }
-        seen = set()
         for warehouse in warehouses:
-            local_id = str(warehouse["id"])
-            seen.add(local_id)
-            values = {
-                "name": warehouse.get("name") or local_id,
-                "is_default": bool(warehouse.get("defaultLocal")),
-                "is_virtual": bool(warehouse.get("virtual")),
-                "zip_code": warehouse.get("zipCode"),
-                "updated_at": now,
-            }
-            if local_id in current:
-                conn.execute(
-                    sa.update(table)
-                    .where(table.c.integration_id == integration_id, table.c.stock_local_id == local_id)
-                    .values(**values)
-                )
-            else:
-                conn.execute(
-                    sa.insert(table).values(
-                        integration_id=integration_id, stock_local_id=local_id, created_at=now, **values
-                    )
-                )
-        gone = current - seen
-        if gone:
-            conn.execute(
-                sa.delete(table).where(
-                    table.c.integration_id == integration_id, table.c.stock_local_id.in_(gone)
-                )
+            upsert(
+                conn,
+                table,
+                {"integration_id": integration_id, "stock_local_id": str(warehouse["id"])},
+                {
+                    "name": warehouse.get("name") or str(warehouse["id"]),
+                    "is_default": bool(warehouse.get("defaultLocal")),
+                    "is_virtual": bool(warehouse.get("virtual")),
+                    "zip_code": warehouse.get("zipCode"),
+                },
             )
+        conn.execute(
+            sa.delete(table).where(
+                table.c.integration_id == integration_id,
+                table.c.stock_local_id.not_in([str(w["id"]) for w in warehouses]),
+            )
+        )
 
     def _history(
         self, conn: Connection, code: str, action: str, outcome: str, run_id: str | None, **kw: Any

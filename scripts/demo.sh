@@ -34,9 +34,16 @@ export AIRFLOW_CONN_ANYMARKET_MAPPING_DB="{\"conn_type\":\"sqlite\",\"host\":\"$
 export AIRFLOW_CONN_SMTP_DEFAULT="{\"conn_type\":\"smtp\",\"host\":\"127.0.0.1\",\"port\":$SMTP_PORT,\"extra\":{\"disable_ssl\":true,\"disable_tls\":true,\"from_email\":\"airflow-anymarket@localhost\"}}"
 
 pids=()
+# Each service runs in its own process group (setsid), so stopping the demo also stops what it
+# spawned: `airflow standalone` starts a scheduler, api-server, dag-processor and workers.
+start_service() {  # start_service <log> <command...>
+  local log=$1; shift
+  setsid "$@" >"$log" 2>&1 &
+  pids+=($!)
+}
 cleanup() {
   echo "Stopping the demo..."
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
@@ -61,15 +68,13 @@ fi
 "$BIN/python" -m anymarket.mapping upgrade --url "sqlite:///$RUN/mapping.db"
 
 echo "==> Starting the SMTP sink on 127.0.0.1:$SMTP_PORT (mails land in $RUN/maildir/new)"
-"$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$RUN/maildir" \
-  >"$RUN/smtp.log" 2>&1 &
-pids+=($!)
+start_service "$RUN/smtp.log" \
+  "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$RUN/maildir"
 
 echo "==> Starting the AnyMarket sandbox (demo mode) on 127.0.0.1:$SANDBOX_PORT"
-SANDBOX_DEMO_SKUS="$("$BIN/python" -c "from anymarket.erp.demo_data import demo_sku_codes; print(','.join(demo_sku_codes('sqlite:///$RUN/erp.db')))")" \
-SANDBOX_PORT="$SANDBOX_PORT" SANDBOX_TOKEN="$SANDBOX_TOKEN" SANDBOX_OI="$SANDBOX_OI" \
-  "$BIN/python" -m anymarket_sandbox --demo >"$RUN/sandbox.log" 2>&1 &
-pids+=($!)
+SANDBOX_DEMO_SKUS="$("$BIN/python" -c "from anymarket.erp.demo_data import demo_sku_codes; print(','.join(demo_sku_codes('sqlite:///$RUN/erp.db')))")"
+export SANDBOX_DEMO_SKUS SANDBOX_PORT SANDBOX_TOKEN SANDBOX_OI
+start_service "$RUN/sandbox.log" "$BIN/python" -m anymarket_sandbox --demo
 wait_for "the sandbox" 30 curl -sf -H "gumgaToken: $SANDBOX_TOKEN" "http://127.0.0.1:$SANDBOX_PORT/v2/stocks/locals"
 
 echo "==> Preparing Airflow ($AIRFLOW_HOME)"
@@ -79,8 +84,7 @@ echo "==> Preparing Airflow ($AIRFLOW_HOME)"
 done
 
 echo "==> Starting airflow standalone on :$AIRFLOW_PORT (log: $RUN/airflow.log)"
-"$BIN/airflow" standalone >"$RUN/airflow.log" 2>&1 &
-pids+=($!)
+start_service "$RUN/airflow.log" "$BIN/airflow" standalone
 wait_for "the Airflow API server" 180 curl -sf "http://127.0.0.1:$AIRFLOW_PORT/api/v2/monitor/health"
 
 echo "==> Unpausing the demo DAGs once the DAG processor has parsed them"

@@ -25,6 +25,8 @@ export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=20
 export AIRFLOW__API__PORT="$AIRFLOW_PORT"
+# Tasks report to the api-server's execution API; it must follow the port.
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://localhost:$AIRFLOW_PORT/execution/"
 export ANYMARKET_INTEGRATIONS_FILE="${ANYMARKET_INTEGRATIONS_FILE:-$ROOT/include/integrations.yaml}"
 
 # The demo integration's connections, from the environment (no secrets stored anywhere).
@@ -42,11 +44,13 @@ start_service() {  # start_service <log> <command...>
   pids+=($!)
 }
 cleanup() {
+  trap - EXIT INT TERM
   echo "Stopping the demo..."
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 0' INT TERM
 
 wait_for() {  # wait_for <what> <seconds> <command...>
   local what=$1 seconds=$2; shift 2

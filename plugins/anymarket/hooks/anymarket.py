@@ -182,6 +182,22 @@ class AnyMarketHook(HttpHook):
             self._sleep(delay)
         raise AssertionError("unreachable")  # the loop always returns or raises
 
+    def run(
+        self,
+        endpoint: str | None = None,
+        data: dict[str, Any] | str | None = None,
+        headers: dict[str, Any] | None = None,
+        extra_options: dict[str, Any] | None = None,
+        **request_kwargs: Any,
+    ) -> requests.Response:
+        """HttpHook's entry point (used by HttpOperator and friends), routed through :meth:`request`
+        so the budget, retries and timeout apply to it as well."""
+        if self.method == "GET":
+            return self.request("GET", endpoint or "", params=data)  # type: ignore[arg-type]
+        if isinstance(data, str | bytes):
+            return self.request(self.method, endpoint or "", data=data)
+        return self.request(self.method, endpoint or "", json_body=data)
+
     def get(self, endpoint: str, params: dict[str, Any] | None = None) -> Any:
         return self._json(self.request("GET", endpoint, params=params), "GET", endpoint)
 

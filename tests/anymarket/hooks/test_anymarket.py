@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -118,6 +119,18 @@ def test_500_is_retried_with_backoff(sandbox, hook) -> None:
     assert 0.1 <= sleep.waits[0] <= 0.2 and 0.2 <= sleep.waits[1] <= 0.4  # doubling, with jitter
 
 
+def test_httphook_run_goes_through_budget_and_retries(sandbox, hook) -> None:
+    hook, sleep = hook
+    sandbox.admin.set_faults(error_burst=1, error_statuses=[502])
+    hook.method = "GET"
+
+    response = hook.run("/stocks/locals")
+
+    assert response.status_code == 200 and response.json() == []
+    assert [r["status"] for r in sandbox.admin.requests()] == [502, 200]
+    assert hook.budget.used_last_hour() == 2 and len(sleep.waits) == 1
+
+
 def test_5xx_gives_up_after_max_retries(sandbox, budget_db, monkeypatch) -> None:
     hook, sleep = make_hook(monkeypatch, budget_db, host=sandbox.base_url, token=sandbox.token, max_retries=2)
     sandbox.admin.set_faults(error_burst=10, error_statuses=[503])
@@ -164,6 +177,11 @@ def test_timeouts_are_retried_then_reported(sandbox, budget_db, monkeypatch) -> 
     with pytest.raises(AnyMarketUnavailableError, match="timed out on GET /stocks/locals after 2 attempts"):
         hook.get("/stocks/locals")
     assert len(sleep.waits) == 1
+    # The sandbox still answers both requests after its sleep; let it, so they are not logged in the
+    # next test's request log.
+    deadline = time.monotonic() + 5
+    while len(sandbox.admin.requests()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_connection_refused_is_reported(budget_db, monkeypatch) -> None:

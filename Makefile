@@ -34,6 +34,7 @@ sandbox: venv
 bench: venv
 	$(BIN)/python bench/dag_import_times.py
 	$(BIN)/python bench/sandbox_overhead.py
+	$(BIN)/python bench/send_stock.py
 
 clean:
 	scripts/postgres.sh stop || true

@@ -17,6 +17,8 @@ from typing import Any
 from anymarket.errors import ConfigurationError
 
 MAPPING_DB_CONN_ID = "anymarket_mapping_db"
+#: AnyMarket's documented limit for one ``PUT /stocks`` array ("Tamanho máximo do lote é de 200 itens").
+MAX_STOCK_BATCH_SIZE = 200
 
 _ANYMARKET_EXTRA_DEFAULTS: dict[str, Any] = {
     "oi": None,
@@ -134,6 +136,11 @@ class AnyMarketConnectionParams:
         for key in ("timeout", "requests_per_hour", "stock_batch_size", "page_size"):
             if getattr(params, key) <= 0:
                 raise ConfigurationError(f"Connection '{conn.conn_id}': extra '{key}' must be positive.")
+        if params.stock_batch_size > MAX_STOCK_BATCH_SIZE:
+            raise ConfigurationError(
+                f"Connection '{conn.conn_id}': extra 'stock_batch_size' is {params.stock_batch_size}, but "
+                f"AnyMarket takes at most {MAX_STOCK_BATCH_SIZE} rows per PUT /stocks: lower it."
+            )
         if params.max_retries < 0:
             raise ConfigurationError(f"Connection '{conn.conn_id}': extra 'max_retries' must be 0 or more.")
         return params

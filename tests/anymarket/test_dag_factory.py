@@ -21,7 +21,11 @@ def dagbag(monkeypatch: pytest.MonkeyPatch, integrations: Path | None = None) ->
 def test_demo_dags_load_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     bag = dagbag(monkeypatch)
     assert bag.import_errors == {}
-    assert sorted(bag.dag_ids) == ["anymarket_demo__install_deposits", "anymarket_demo__test_connection"]
+    assert sorted(bag.dag_ids) == [
+        "anymarket_demo__install_deposits",
+        "anymarket_demo__send_stock",
+        "anymarket_demo__test_connection",
+    ]
 
 
 def test_every_dag_has_the_standard_wiring(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,6 +53,7 @@ def test_each_integration_gets_its_own_dags(monkeypatch: pytest.MonkeyPatch, tmp
     bag = dagbag(monkeypatch, config)
     assert sorted(bag.dag_ids) == [
         "anymarket_loja1__install_deposits",
+        "anymarket_loja1__send_stock",
         "anymarket_loja1__test_connection",
         "anymarket_loja2__install_deposits",
     ]
@@ -76,3 +81,13 @@ def test_every_automation_has_its_dag_file_and_no_other_file_exists() -> None:
     assert files == sorted(automations.names())
     for name in automations.names():
         assert automations.get(name).name == name
+
+
+def test_send_stock_runs_every_minute_with_a_full_resend_param(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk import AssetAlias
+
+    dag = dagbag(monkeypatch).dags["anymarket_demo__send_stock"]
+    assert dag.schedule == "* * * * *"
+    assert dag.params["full_resend"] is False
+    (task,) = dag.tasks
+    assert task.outlets == [AssetAlias("anymarket_demo__stock")]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from anymarket.mapping import models as m
@@ -34,6 +35,22 @@ def upsert(conn: Connection, table: sa.Table, keys: dict[str, Any], values: dict
     if not conn.execute(sa.update(table).where(*where).values(**values)).rowcount:
         created = {"created_at": now} if "created_at" in table.c else {}
         conn.execute(sa.insert(table).values(**keys, **values, **created))
+
+
+def upsert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], update: Sequence[str]) -> None:
+    """Insert rows or update the given columns of those whose primary key exists, in one statement.
+
+    ``INSERT ... ON CONFLICT DO UPDATE`` exists with the same meaning on SQLite and PostgreSQL.
+    """
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[column.name for column in table.primary_key.columns],
+        set_={name: statement.excluded[name] for name in update},
+    )
+    conn.execute(statement, rows)
 
 
 def create_mapping_engine(url: str) -> Engine:

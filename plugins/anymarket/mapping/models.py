@@ -181,3 +181,37 @@ request_budget_usage = sa.Table(
     sa.Column("minute", sa.BigInteger, primary_key=True),  # Unix time // 60
     sa.Column("used", sa.Integer, nullable=False),
 )
+
+# -- Send stock (migration 0002) -----------------------------------------------------------------
+# What AnyMarket last *accepted* per SKU x warehouse: a row is written only after the PUT /stocks
+# batch holding it answered 2xx, so "send only what changed" never skips a row AnyMarket lacks.
+# ``stock_local_id`` is '' for AnyMarket's default warehouse (rows sent without a stockLocalId);
+# ``anymarket_id`` is the SKU id the row went to, so a SKU re-linked to another id is sent again.
+stock_sent = sa.Table(
+    "stock_sent",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("sku_code", sa.String(200), primary_key=True),
+    sa.Column("stock_local_id", sa.String(64), primary_key=True),
+    sa.Column("anymarket_id", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("cost", sa.Numeric(15, 2)),
+    sa.Column("additional_time", sa.Integer),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Rows AnyMarket refused (422) with exactly these values: not offered again until a value changes
+# (or a full resend), so one bad row does not cost a bisection's worth of requests every minute.
+stock_rejected = sa.Table(
+    "stock_rejected",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("sku_code", sa.String(200), primary_key=True),
+    sa.Column("stock_local_id", sa.String(64), primary_key=True),
+    sa.Column("anymarket_id", sa.String(200), nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("cost", sa.Numeric(15, 2)),
+    sa.Column("additional_time", sa.Integer),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,276 @@
+"""Send stock: ERP balances → AnyMarket ``PUT /stocks``, only what changed, in batches."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from anymarket.errors import AnyMarketAPIError
+from anymarket.mapping import models as m
+from anymarket.mapping.database import upsert_many, utcnow
+from anymarket.operators.base import AnyMarketBaseOperator
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from airflow.sdk import Context
+
+    from anymarket.summary import RunSummary
+
+# AnyMarket refuses a batch as a whole when one row is bad (the sandbox does the same): these
+# statuses mean "the data", so the batch is split to find the row; anything else is not the rows'
+# fault (auth, outage, budget) and stops the run with everything accepted so far kept.
+_DATA_ERRORS = frozenset({400, 422})
+_STATE_COLUMNS = ("sku_code", "stock_local_id", "anymarket_id", "quantity", "cost", "additional_time")
+
+
+def stock_asset_uri(integration_id: str) -> str:
+    """The asset updated whenever AnyMarket accepted stock of this integration."""
+    return f"anymarket://{integration_id}/stock"
+
+
+class AnyMarketSendStockOperator(AnyMarketBaseOperator):
+    """Compute the stock AnyMarket must show and send the rows that changed (``PUT /stocks``).
+
+    1. Reads deposits, SKUs, balances and open reservations through the ERP queries
+       ``list_deposits``, ``stock_skus``, ``stock_balances`` and ``stock_reservations``.
+    2. Computes one row per SKU x warehouse with pandas (:mod:`anymarket.stock`) per the
+       integration's ``stock`` settings (rule, balance, safety stock) and ``products.cost_field`` /
+       ``products.send_crossdocking``.
+    3. Skips SKUs not linked to AnyMarket yet (entity ``sku``; the product sync links them) and
+       rows equal to what AnyMarket last accepted (``stock_sent`` in the mapping DB); the DAG Param
+       ``full_resend`` sends every linked row (recovery after an AnyMarket outage).
+    4. Sends ``PUT /stocks`` arrays of the connection's ``stock_batch_size`` rows. A row is recorded
+       as sent only after AnyMarket accepted its batch, one transaction per batch, so a run stopped
+       half-way (budget, outage) loses nothing and the next run sends only the rest. A refused batch
+       (400/422) is split in halves until the refused rows are isolated; each is recorded in the
+       history with AnyMarket's message and held back until its values change, while the rest goes
+       through.
+    5. When anything was sent, emits an asset event for ``anymarket://<integration>/stock`` through
+       the :class:`~airflow.sdk.AssetAlias` in ``outlets`` (an alias, not the asset itself, so that a
+       run that sent nothing emits nothing).
+
+    The DAG Param ``full_resend`` (bool) is read from the run's params.
+    """
+
+    automation = "send_stock"
+    ui_color = "#c9e7ff"
+
+    def run(self, context: Context, summary: RunSummary) -> None:
+        from anymarket import stock
+
+        started = time.perf_counter()
+        settings = self.integration
+        full_resend = bool((context.get("params") or {}).get("full_resend", False))
+        summary.set("rule", settings.stock.rule)
+        summary.set("balance", settings.stock.balance)
+        summary.set("full_resend", full_resend)
+
+        deposits = self.erp.query_frame("list_deposits")
+        deposit_mappings = (
+            self.mapping.mappings_of(settings.id, "deposit")
+            if settings.stock.rule == "mapped_deposits"
+            else {}
+        )
+        resolved = stock.deposit_targets(deposits, deposit_mappings, settings.stock)
+        for label in resolved.not_mapped:
+            summary.note("deposits_not_mapped", label)
+        for label in resolved.not_counted:
+            summary.note("deposits_not_counting", label)
+        skus = self.erp.query_frame("stock_skus")
+        balances = self.erp.query_frame("stock_balances")
+        reservations = (
+            self.erp.query_frame("stock_reservations") if settings.stock.balance == "available" else None
+        )
+        links = self.mapping.links_of(settings.id, "sku")
+        sent_state, rejected_state = self._state(m.stock_sent), self._state(m.stock_rejected)
+        read_seconds = time.perf_counter() - started
+
+        # Step 2, timed on its own: pure pandas over what was read above.
+        computing = time.perf_counter()
+        desired = stock.desired_stock(
+            skus=skus,
+            balances=balances,
+            reservations=reservations if reservations is not None else balances.iloc[:0],
+            targets=resolved.targets,
+            stock=settings.stock,
+            products=settings.products,
+        )
+        desired["anymarket_id"] = desired["sku_code"].map(links)
+        unlinked = desired["anymarket_id"].isna()
+        changes = stock.select_changes(
+            desired[~unlinked], sent_state, rejected_state, full_resend=full_resend
+        )
+        compute_seconds = time.perf_counter() - computing
+
+        summary.count("considered", len(desired))
+        summary.count("unchanged", changes.unchanged)
+        summary.count("changed", len(changes.to_send))
+        summary.count("sent", 0)  # present even when nothing goes out: "sent: 0" is the answer
+        summary.count("failed", 0)
+        self._count_skipped(summary, "skipped_unlinked_skus", desired.loc[unlinked, "sku_code"].unique())
+        if unlinked.any():
+            summary.count("skipped_unlinked_rows", int(unlinked.sum()))
+        self._count_skipped(
+            summary,
+            "skipped_rejected_unchanged",
+            (
+                changes.rejected_unchanged["sku_code"] + "@" + changes.rejected_unchanged["stock_local_id"]
+            ).tolist(),
+        )
+        summary.set("read_seconds", round(read_seconds, 3))
+        summary.set("compute_seconds", round(compute_seconds, 3))
+
+        records = changes.to_send[list(_STATE_COLUMNS)].to_dict("records")
+        batch_size = self.hook.params.stock_batch_size
+        run_id = context.get("run_id")
+        self.log.info(
+            "%d SKU x warehouse rows, %d changed, %d unlinked; sending in batches of %d",
+            len(desired),
+            len(records),
+            int(unlinked.sum()),
+            batch_size,
+        )
+        sending = time.perf_counter()
+        for start in range(0, len(records), batch_size):
+            self._send(records[start : start + batch_size], summary, run_id)
+        summary.set("send_seconds", round(time.perf_counter() - sending, 3))
+        if summary.counts["sent"]:
+            self._emit_asset_event(context, summary.counts["sent"])
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def _send(self, rows: list[dict[str, Any]], summary: RunSummary, run_id: str | None) -> None:
+        """PUT one batch; on a data error, split it until the refused rows are alone."""
+        from anymarket.stock import stock_payload
+
+        body = [stock_payload(row) for row in rows]
+        summary.count("put_requests")
+        try:
+            self.hook.put("/stocks", body)
+        except AnyMarketAPIError as exc:
+            if exc.status not in _DATA_ERRORS:
+                raise
+            if len(rows) == 1:
+                self._reject(rows[0], body[0], exc, summary, run_id)
+                return
+            summary.count("batches_split")
+            middle = len(rows) // 2
+            self._send(rows[:middle], summary, run_id)
+            self._send(rows[middle:], summary, run_id)
+            return
+        self._confirm(rows)
+        summary.count("sent", len(rows))
+
+    def _confirm(self, rows: list[dict[str, Any]]) -> None:
+        """Record rows AnyMarket accepted (and forget any earlier refusal of them), atomically."""
+        now = utcnow()
+        values = [
+            {"integration_id": self.integration.id, **_state_values(row), "sent_at": now} for row in rows
+        ]
+        with self.mapping.begin() as conn:
+            upsert_many(
+                conn, m.stock_sent, values, ("quantity", "anymarket_id", "cost", "additional_time", "sent_at")
+            )
+            keys = [(row["sku_code"], row["stock_local_id"]) for row in rows]
+            conn.execute(
+                sa.delete(m.stock_rejected).where(
+                    m.stock_rejected.c.integration_id == self.integration.id,
+                    sa.tuple_(m.stock_rejected.c.sku_code, m.stock_rejected.c.stock_local_id).in_(keys),
+                )
+            )
+
+    def _reject(
+        self,
+        row: dict[str, Any],
+        payload: dict[str, Any],
+        error: AnyMarketAPIError,
+        summary: RunSummary,
+        run_id: str | None,
+    ) -> None:
+        where = f"warehouse {row['stock_local_id']}" if row["stock_local_id"] else "the default warehouse"
+        message = error.message or str(error)
+        summary.note("failed", f"{row['sku_code']} @ {where}: {message}")
+        self.log.warning("AnyMarket refused stock of SKU %s in %s: %s", row["sku_code"], where, error)
+        with self.mapping.begin() as conn:
+            upsert_many(
+                conn,
+                m.stock_rejected,
+                [
+                    {
+                        "integration_id": self.integration.id,
+                        **_state_values(row),
+                        "error": str(error),
+                        "rejected_at": utcnow(),
+                    }
+                ],
+                ("quantity", "anymarket_id", "cost", "additional_time", "error", "rejected_at"),
+            )
+            self.mapping.record_history(
+                self.integration.id,
+                entity_type="sku",
+                entity_key=row["sku_code"],
+                action="send_stock",
+                outcome="error",
+                request=payload,
+                response={
+                    "status": error.status,
+                    "code": error.code,
+                    "message": error.message,
+                    "fieldErrors": error.field_errors,
+                },
+                error=f"{message} (not sent again until its quantity, cost or crossdocking changes)",
+                run_id=run_id,
+                conn=conn,
+            )
+
+    def _emit_asset_event(self, context: Context, rows_sent: int) -> None:
+        from airflow.sdk import Asset, AssetAlias
+
+        events = context.get("outlet_events")
+        if events is None:
+            return
+        for alias in (outlet for outlet in self.outlets if isinstance(outlet, AssetAlias)):
+            events[alias].add(Asset(stock_asset_uri(self.integration.id)), extra={"rows_sent": rows_sent})
+
+    # -- state --------------------------------------------------------------------------------
+
+    def _state(self, table: sa.Table) -> pd.DataFrame:
+        """Accepted (or refused) rows of this integration, typed like the computed rows."""
+        import pandas as pd
+
+        query = sa.select(*(table.c[name] for name in _STATE_COLUMNS)).where(
+            table.c.integration_id == self.integration.id
+        )
+        with self.mapping.engine.connect() as conn:
+            frame = pd.DataFrame(conn.execute(query).all(), columns=list(_STATE_COLUMNS))
+        for column in ("cost", "additional_time"):
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        frame["cost"] = frame["cost"].round(2)
+        return frame
+
+    @staticmethod
+    def _count_skipped(summary: RunSummary, key: str, items: Sequence[str]) -> None:
+        """Count every item but name only the first few (a new catalog may have thousands)."""
+        from anymarket.summary import MAX_EXAMPLES
+
+        for item in items[:MAX_EXAMPLES]:
+            summary.note(key, str(item))
+        if len(items) > MAX_EXAMPLES:
+            summary.count(key, len(items) - MAX_EXAMPLES)
+
+
+def _state_values(row: dict[str, Any]) -> dict[str, Any]:
+    """A stock row as ``stock_sent``/``stock_rejected`` columns (``NaN`` → ``NULL``)."""
+    import pandas as pd
+
+    return {
+        "sku_code": row["sku_code"],
+        "stock_local_id": row["stock_local_id"],
+        "anymarket_id": str(row["anymarket_id"]),
+        "quantity": int(row["quantity"]),
+        "cost": float(row["cost"]) if pd.notna(row["cost"]) else None,
+        "additional_time": int(row["additional_time"]) if pd.notna(row["additional_time"]) else None,
+    }

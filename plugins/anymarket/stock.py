@@ -1,0 +1,238 @@
+"""What AnyMarket must show for stock, computed from the ERP with pandas, and what changed since.
+
+Pure functions over DataFrames (no I/O), so the rules are tested without a server and stay fast on a
+large catalog: every step is a merge, a group-by or a column expression — never a Python loop over
+SKUs. The send-stock operator (:mod:`anymarket.operators.stock`) feeds them the ERP queries' frames
+and the mapping DB's state, and sends what :func:`select_changes` returns.
+
+A *stock row* is one SKU x AnyMarket warehouse: ``sku_code`` (the ERP code), ``stock_local_id``
+(``""`` = AnyMarket's default warehouse, i.e. sent without a ``stockLocalId``), ``quantity`` (whole
+units, never negative), ``cost`` and ``additional_time`` (``NaN`` = not sent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from anymarket.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from anymarket.settings import ProductSettings, StockSettings
+
+#: ``stock_local_id`` of rows sent without one: AnyMarket puts them in its default warehouse.
+DEFAULT_WAREHOUSE = ""
+KEY = ["sku_code", "stock_local_id"]
+#: The columns AnyMarket receives (besides the key); a row differing in any of them is resent.
+COMPARED = ["anymarket_id", "quantity", "cost", "additional_time"]
+# Balances are NUMERIC in the ERP and may reach us as binary floats (2.9999999 for 3); fractional
+# units cannot be shipped, so quantities are floored after this tolerance.
+_FLOOR_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class DepositTargets:
+    """Which ERP deposits feed which AnyMarket warehouse under the stock rule.
+
+    ``targets`` has columns ``deposit_id`` and ``stock_local_id``; several deposits may feed one
+    warehouse (their balances are summed). ``not_mapped``/``not_counted`` name the active deposits
+    the mapped-deposits rule leaves out, for the run summary.
+    """
+
+    targets: pd.DataFrame
+    not_mapped: list[str] = field(default_factory=list)
+    not_counted: list[str] = field(default_factory=list)
+
+
+def deposit_targets(
+    deposits: pd.DataFrame, deposit_mappings: dict[str, dict[str, Any]], stock: StockSettings
+) -> DepositTargets:
+    """Resolve the stock rule to ``deposit_id → stock_local_id`` (inactive deposits never count).
+
+    :param deposits: the ``list_deposits`` query (``id, code, name, is_default, active``).
+    :param deposit_mappings: ``MappingDatabase.mappings_of(integration, "deposit")``.
+    :raises ConfigurationError: when the rule selects no deposit at all — sending every SKU as 0
+        would empty the seller's listings, so the run stops and names the setting to fix.
+    """
+    active = deposits[deposits["active"].astype(int) == 1]
+    if stock.rule == "default_deposit":
+        if stock.default_deposit:
+            chosen = active[active["code"].astype(str) == stock.default_deposit]
+            if chosen.empty:
+                raise ConfigurationError(
+                    f"stock.default_deposit is {stock.default_deposit!r}, but the ERP has no active deposit "
+                    "with that code (list_deposits.sql): fix the setting in the integrations file."
+                )
+        else:
+            chosen = active[active["is_default"].astype(int) == 1]
+            if chosen.empty:
+                raise ConfigurationError(
+                    "stock.rule is default_deposit, but the ERP has no active default deposit and "
+                    "stock.default_deposit is not set: set it in the integrations file."
+                )
+        return DepositTargets(_targets(chosen["id"].iloc[:1], DEFAULT_WAREHOUSE))
+    if stock.rule == "consolidated":
+        if active.empty:
+            raise ConfigurationError("stock.rule is consolidated, but the ERP has no active deposit.")
+        return DepositTargets(_targets(active["id"], DEFAULT_WAREHOUSE))
+
+    # mapped_deposits. A handful of deposits, not the catalog: a loop reads best here.
+    ids: list[int] = []
+    locals_: list[str] = []
+    not_mapped: list[str] = []
+    not_counted: list[str] = []
+    for deposit_id, code, name in zip(active["id"], active["code"].astype(str), active["name"], strict=True):
+        mapping = deposit_mappings.get(code)
+        label = f"{name} ({code})"
+        if mapping is None:
+            not_mapped.append(label)
+        elif (mapping.get("attributes") or {}).get("counts_toward_balance") is not True:
+            # Only an explicit "counts toward balance" sells a deposit's stock: counting one by
+            # mistake oversells, leaving one out merely undersells until someone marks it.
+            not_counted.append(label)
+        else:
+            ids.append(int(deposit_id))
+            locals_.append(str(mapping["value"]))
+    if not ids:
+        raise ConfigurationError(
+            "stock.rule is mapped_deposits, but no active ERP deposit is mapped to an AnyMarket warehouse "
+            "with counts_toward_balance: run the deposit installer (install_deposits) or map the deposits "
+            "by hand."
+        )
+    targets = pd.DataFrame({"deposit_id": ids, "stock_local_id": locals_})
+    return DepositTargets(targets, not_mapped=not_mapped, not_counted=not_counted)
+
+
+def _targets(deposit_ids: pd.Series, stock_local_id: str) -> pd.DataFrame:
+    return pd.DataFrame({"deposit_id": deposit_ids.astype(int).to_numpy(), "stock_local_id": stock_local_id})
+
+
+def desired_stock(
+    *,
+    skus: pd.DataFrame,
+    balances: pd.DataFrame,
+    reservations: pd.DataFrame,
+    targets: pd.DataFrame,
+    stock: StockSettings,
+    products: ProductSettings,
+) -> pd.DataFrame:
+    """One row per SKU x target warehouse with what AnyMarket must show.
+
+    * balance per SKU x deposit: physical, or available = physical - open reservations;
+    * summed over the deposits that feed each warehouse (a SKU with no balance row shows 0);
+    * floored to whole units; never negative; inactive SKUs 0;
+    * at or below ``safety_stock`` → 0, except made-to-order SKUs (they are produced on demand);
+    * ``cost`` per ``products.cost_field`` and ``additional_time`` (crossdocking days) when
+      ``products.send_crossdocking``; ``NaN`` when not sent.
+
+    :param skus: ``stock_skus`` (``sku_id, code, made_to_order, active, crossdocking_days,
+        cost_price, sell_price``).
+    :param balances: ``stock_balances`` (``sku_id, deposit_id, quantity``).
+    :param reservations: ``stock_reservations`` (``sku_id, deposit_id, quantity``); ignored for the
+        physical balance.
+    :param targets: :attr:`DepositTargets.targets`.
+    :returns: columns ``sku_id, sku_code, stock_local_id, quantity (int64), cost, additional_time``.
+    """
+    on_hand = balances[["sku_id", "deposit_id"]].assign(quantity=_numbers(balances["quantity"]))
+    if stock.balance == "available" and not reservations.empty:
+        held = reservations[["sku_id", "deposit_id"]].assign(reserved=_numbers(reservations["quantity"]))
+        # Outer: a reservation in a deposit with no balance row is stock owed (a negative balance).
+        on_hand = on_hand.merge(held, on=["sku_id", "deposit_id"], how="outer")
+        on_hand["quantity"] = on_hand["quantity"].fillna(0) - on_hand["reserved"].fillna(0)
+    per_warehouse = (
+        on_hand.merge(targets, on="deposit_id")
+        .groupby(["sku_id", "stock_local_id"], sort=False, as_index=False)["quantity"]
+        .sum()
+    )
+    warehouses = targets[["stock_local_id"]].drop_duplicates()
+    rows = (
+        skus[["sku_id", "code", "made_to_order", "active"]]
+        .rename(columns={"code": "sku_code"})
+        .merge(warehouses, how="cross")
+        .merge(per_warehouse, on=["sku_id", "stock_local_id"], how="left")
+    )
+    quantity = np.floor(rows["quantity"].fillna(0).to_numpy(dtype=float) + _FLOOR_TOLERANCE)
+    made_to_order = rows["made_to_order"].astype(int).to_numpy() == 1
+    active = rows["active"].astype(int).to_numpy() == 1
+    quantity = np.where(made_to_order | (quantity > stock.safety_stock), quantity, 0)
+    quantity = np.where(active, np.maximum(quantity, 0), 0)
+
+    per_sku = skus[["sku_id"]].copy()
+    per_sku["cost"] = (
+        _numbers(skus[products.cost_field]).round(2) if products.cost_field != "none" else np.nan
+    )
+    per_sku["additional_time"] = _numbers(skus["crossdocking_days"]) if products.send_crossdocking else np.nan
+    result = rows[["sku_id", "sku_code", "stock_local_id"]].assign(quantity=quantity.astype("int64"))
+    result["sku_code"] = result["sku_code"].astype(str)
+    return result.merge(per_sku, on="sku_id", how="left")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """The outcome of comparing what AnyMarket must show with what it last accepted."""
+
+    to_send: pd.DataFrame
+    unchanged: int
+    rejected_unchanged: pd.DataFrame
+
+
+def select_changes(
+    desired: pd.DataFrame, sent: pd.DataFrame, rejected: pd.DataFrame, *, full_resend: bool = False
+) -> Changes:
+    """Rows of ``desired`` (linked: with ``anymarket_id``) that AnyMarket must receive.
+
+    A row is sent when no accepted row exists for its SKU x warehouse or any of :data:`COMPARED`
+    differs. A row AnyMarket refused with exactly the same values is held back (it would be refused
+    again) until a value changes. ``full_resend`` sends every row, held-back ones included.
+
+    :param sent: accepted state, columns ``KEY + COMPARED``.
+    :param rejected: refused rows, same columns.
+    """
+    if full_resend:
+        return Changes(desired, 0, desired.iloc[:0])
+    same_as_sent = _same_values(desired, sent)
+    candidates = desired[~same_as_sent]
+    same_as_rejected = _same_values(candidates, rejected)
+    return Changes(
+        to_send=candidates[~same_as_rejected],
+        unchanged=int(same_as_sent.sum()),
+        rejected_unchanged=candidates[same_as_rejected],
+    )
+
+
+def _same_values(rows: pd.DataFrame, state: pd.DataFrame) -> np.ndarray:
+    """Per row of ``rows``: does ``state`` hold its key with equal :data:`COMPARED` values?"""
+    if state.empty or rows.empty:
+        return np.zeros(len(rows), dtype=bool)
+    merged = rows[KEY + COMPARED].merge(state[KEY + COMPARED], on=KEY, how="left", suffixes=("", "_state"))
+    same = np.ones(len(merged), dtype=bool)
+    for column in COMPARED:
+        left, right = merged[column], merged[f"{column}_state"]
+        # Both missing (a cost never sent) counts as equal.
+        same &= ((left == right) | (left.isna() & right.isna())).to_numpy()
+    return same
+
+
+def stock_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """One element of the ``PUT /stocks`` array for a stock row (``NaN`` fields are left out)."""
+    payload: dict[str, Any] = {"id": _api_id(row["anymarket_id"]), "quantity": int(row["quantity"])}
+    if pd.notna(row["cost"]):
+        payload["cost"] = float(row["cost"])
+    if pd.notna(row["additional_time"]):
+        payload["additionalTime"] = int(row["additional_time"])
+    if row["stock_local_id"] != DEFAULT_WAREHOUSE:
+        payload["stockLocalId"] = _api_id(row["stock_local_id"])
+    return payload
+
+
+def _api_id(value: str) -> int | str:
+    """AnyMarket ids are int64 in JSON; the mapping DB keeps them as text."""
+    return int(value) if str(value).isdigit() else str(value)
+
+
+def _numbers(series: pd.Series) -> pd.Series:
+    """ERP numerics as floats: PostgreSQL hands back ``Decimal``, SQLite floats or ints."""
+    return pd.to_numeric(series, errors="coerce").astype(float)

@@ -1,0 +1,228 @@
+"""The stock rules as pure DataFrame functions: no server, no database."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from anymarket.errors import ConfigurationError
+from anymarket.settings import ProductSettings, StockSettings
+from anymarket.stock import deposit_targets, desired_stock, select_changes, stock_payload
+
+# Deposits: 1 SP (default), 2 REC, 3 CWB, 4 OLD (inactive).
+DEPOSITS = pd.DataFrame(
+    {
+        "id": [1, 2, 3, 4],
+        "code": ["SP", "REC", "CWB", "OLD"],
+        "name": ["CD São Paulo", "CD Recife", "Loja Curitiba", "Antigo"],
+        "is_default": [1, 0, 0, 0],
+        "active": [1, 1, 1, 0],
+    }
+)
+COUNTS = {"counts_toward_balance": True}
+MAPPINGS = {
+    "SP": {"value": "100", "attributes": COUNTS},
+    "REC": {"value": "200", "attributes": COUNTS},
+    "CWB": {"value": "100", "attributes": COUNTS},  # a store whose stock ships from the SP warehouse
+    "OLD": {"value": "300", "attributes": COUNTS},
+}
+
+
+def skus(**overrides: list) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "sku_id": [1, 2, 3],
+            "code": ["A", "B", "C"],
+            "made_to_order": [0, 0, 0],
+            "active": [1, 1, 1],
+            "crossdocking_days": [0, 2, 5],
+            "cost_price": [10.0, None, 3.333],
+            "sell_price": [20.0, 30.0, 9.9],
+        }
+    )
+    for column, values in overrides.items():
+        frame[column] = values
+    return frame
+
+
+def frame(rows: list[tuple[int, int, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["sku_id", "deposit_id", "quantity"])
+
+
+# A: 10 SP, 5 REC, 2 CWB, 50 OLD (inactive deposit). B: 3 SP only. C: nothing anywhere.
+BALANCES = frame([(1, 1, 10), (1, 2, 5), (1, 3, 2), (1, 4, 50), (2, 1, 3)])
+# A: 4 held in SP, 1 in REC. B: 1 held in CWB, where it has no balance row (owed stock).
+RESERVATIONS = frame([(1, 1, 4), (1, 2, 1), (2, 3, 1)])
+
+
+def compute(stock: StockSettings, products: ProductSettings | None = None, **kw) -> dict:
+    targets = deposit_targets(DEPOSITS, MAPPINGS, stock).targets
+    result = desired_stock(
+        skus=kw.get("skus", skus()),
+        balances=kw.get("balances", BALANCES),
+        reservations=kw.get("reservations", RESERVATIONS),
+        targets=targets,
+        stock=stock,
+        products=products or ProductSettings(send_crossdocking=False),
+    )
+    return {(r.sku_code, r.stock_local_id): r.quantity for r in result.itertuples()}
+
+
+@pytest.mark.parametrize(
+    ("rule", "balance", "expected"),
+    [
+        ("default_deposit", "physical", {("A", ""): 10, ("B", ""): 3, ("C", ""): 0}),
+        ("default_deposit", "available", {("A", ""): 6, ("B", ""): 3, ("C", ""): 0}),
+        ("consolidated", "physical", {("A", ""): 17, ("B", ""): 3, ("C", ""): 0}),
+        ("consolidated", "available", {("A", ""): 12, ("B", ""): 2, ("C", ""): 0}),
+        (
+            "mapped_deposits",
+            "physical",
+            {
+                ("A", "100"): 12,
+                ("A", "200"): 5,
+                ("B", "100"): 3,
+                ("B", "200"): 0,
+                ("C", "100"): 0,
+                ("C", "200"): 0,
+            },
+        ),
+        (
+            "mapped_deposits",
+            "available",
+            {
+                ("A", "100"): 8,
+                ("A", "200"): 4,
+                ("B", "100"): 2,
+                ("B", "200"): 0,
+                ("C", "100"): 0,
+                ("C", "200"): 0,
+            },
+        ),
+    ],
+)
+def test_each_rule_and_balance_kind(rule: str, balance: str, expected: dict) -> None:
+    assert compute(StockSettings(rule=rule, balance=balance)) == expected
+
+
+def test_default_deposit_setting_beats_the_erp_default() -> None:
+    got = compute(StockSettings(rule="default_deposit", balance="physical", default_deposit="REC"))
+    assert got == {("A", ""): 5, ("B", ""): 0, ("C", ""): 0}
+    with pytest.raises(ConfigurationError, match=r"stock\.default_deposit is 'OLD'"):
+        compute(StockSettings(default_deposit="OLD"))  # inactive
+
+
+def test_safety_stock_spares_made_to_order_and_nothing_goes_negative() -> None:
+    stock = StockSettings(rule="default_deposit", balance="available", safety_stock=6)
+    assert compute(stock) == {("A", ""): 0, ("B", ""): 0, ("C", ""): 0}  # 6 and 3 are ≤ 6
+    made_to_order = skus(made_to_order=[1, 0, 0])
+    assert compute(stock, skus=made_to_order)[("A", "")] == 6
+    oversold = frame([(1, 1, 10)]), frame([(1, 1, 13)])
+    got = compute(stock, skus=made_to_order, balances=oversold[0], reservations=oversold[1])
+    assert got[("A", "")] == 0  # 10 - 13 reserved: 0, not -3, made to order or not
+
+
+def test_fractions_are_floored_and_inactive_skus_show_zero() -> None:
+    stock = StockSettings(rule="default_deposit", balance="physical")
+    balances = frame([(1, 1, 2.9999999), (2, 1, 4.7), (3, 1, 8)])
+    got = compute(stock, skus=skus(active=[1, 1, 0]), balances=balances, reservations=frame([]))
+    assert got == {("A", ""): 3, ("B", ""): 4, ("C", ""): 0}
+
+
+def test_decimal_balances_from_postgresql() -> None:
+    from decimal import Decimal
+
+    balances = pd.DataFrame({"sku_id": [1], "deposit_id": [1], "quantity": [Decimal("7.000")]})
+    reservations = pd.DataFrame({"sku_id": [1], "deposit_id": [1], "quantity": [Decimal("2.500")]})
+    got = compute(StockSettings(), balances=balances, reservations=reservations)
+    assert got[("A", "")] == 4
+
+
+def test_mapped_deposits_reports_unmapped_and_not_counting_deposits() -> None:
+    mappings = {
+        "SP": {"value": "100", "attributes": COUNTS},
+        "REC": {"value": "200", "attributes": {"counts_toward_balance": False}},
+        "CWB": {"value": "100", "attributes": {}},  # not marked: does not count
+    }
+    resolved = deposit_targets(DEPOSITS, mappings, StockSettings(rule="mapped_deposits"))
+    assert resolved.targets.to_dict("list") == {"deposit_id": [1], "stock_local_id": ["100"]}
+    assert resolved.not_counted == ["CD Recife (REC)", "Loja Curitiba (CWB)"]
+    assert resolved.not_mapped == []
+    with pytest.raises(ConfigurationError, match="run the deposit installer"):
+        deposit_targets(DEPOSITS, {}, StockSettings(rule="mapped_deposits"))
+
+
+def test_cost_and_additional_time_follow_the_product_settings() -> None:
+    targets = deposit_targets(DEPOSITS, MAPPINGS, StockSettings()).targets
+
+    def run(products: ProductSettings) -> pd.DataFrame:
+        return desired_stock(
+            skus=skus(),
+            balances=BALANCES,
+            reservations=RESERVATIONS,
+            targets=targets,
+            stock=StockSettings(),
+            products=products,
+        ).set_index("sku_code")
+
+    cost = run(ProductSettings(cost_field="cost_price", send_crossdocking=True))
+    assert (
+        cost.loc["A", "cost"] == 10.0 and math.isnan(cost.loc["B", "cost"]) and cost.loc["C", "cost"] == 3.33
+    )
+    assert cost["additional_time"].tolist() == [0, 2, 5]
+    sell = run(ProductSettings(cost_field="sell_price", send_crossdocking=False))
+    assert sell["cost"].tolist() == [20.0, 30.0, 9.9] and sell["additional_time"].isna().all()
+    assert run(ProductSettings())["cost"].isna().all()
+
+
+def _rows(*rows: tuple) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows, columns=["sku_code", "stock_local_id", "anymarket_id", "quantity", "cost", "additional_time"]
+    )
+
+
+def test_select_changes_compares_with_the_accepted_and_refused_state() -> None:
+    desired = _rows(
+        ("A", "", "11", 5, np.nan, 0.0),  # same as accepted
+        ("B", "", "12", 7, np.nan, 0.0),  # quantity changed
+        ("C", "", "13", 1, 9.9, 0.0),  # cost changed
+        ("D", "", "14", 1, np.nan, 0.0),  # never sent
+        ("E", "", "15", 2, np.nan, 0.0),  # refused with these very values
+        ("F", "", "16", 3, np.nan, 0.0),  # refused with other values
+        ("G", "", "99", 4, np.nan, 0.0),  # re-linked to another AnyMarket SKU id
+    )
+    sent = _rows(
+        ("A", "", "11", 5, np.nan, 0),
+        ("B", "", "12", 6, np.nan, 0),
+        ("C", "", "13", 1, 9.8, 0),
+        ("G", "", "17", 4, np.nan, 0),
+    )
+    rejected = _rows(("E", "", "15", 2, np.nan, 0), ("F", "", "16", 2, np.nan, 0))
+    changes = select_changes(desired, sent, rejected)
+    assert changes.to_send["sku_code"].tolist() == ["B", "C", "D", "F", "G"]
+    assert changes.unchanged == 1
+    assert changes.rejected_unchanged["sku_code"].tolist() == ["E"]
+    everything = select_changes(desired, sent, rejected, full_resend=True)
+    assert len(everything.to_send) == len(desired) and everything.unchanged == 0
+
+
+def test_stock_payload_leaves_out_what_is_not_sent() -> None:
+    row = {
+        "anymarket_id": "791628",
+        "quantity": 7,
+        "cost": np.nan,
+        "additional_time": np.nan,
+        "stock_local_id": "",
+    }
+    assert stock_payload(row) == {"id": 791628, "quantity": 7}
+    row |= {"cost": 12.5, "additional_time": 3.0, "stock_local_id": "42"}
+    assert stock_payload(row) == {
+        "id": 791628,
+        "quantity": 7,
+        "cost": 12.5,
+        "additionalTime": 3,
+        "stockLocalId": 42,
+    }

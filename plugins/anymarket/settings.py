@@ -76,6 +76,13 @@ class OrderSettings(_Settings):
     allow_status_regression: bool = False
     default_sales_operation: str | None = None
     default_payment_method: str | None = None
+    # Import orders: how often the safety nets run and how long a run keeps serving callbacks.
+    send_partner_id: bool = Field(True, description="write the ERP order code back to AnyMarket")
+    reconcile_days: int = Field(7, ge=0, le=90, description="daily re-read of the last N days; 0 = off")
+    pending_recheck_minutes: int = Field(15, ge=1, description="re-read pending-payment orders every N min")
+    callback_watch_seconds: int = Field(
+        45, ge=0, le=3000, description="after its work, a run imports arriving callbacks for this long"
+    )
 
 
 class IntegrationConfig(_Settings):

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -254,6 +255,9 @@ class ErpDatabase:
             if self.dialect == "sqlite":
                 return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
             return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, Decimal) and self.dialect == "sqlite":
+            # sqlite3 cannot bind Decimal; text keeps it exact and NUMERIC affinity stores a number.
+            return str(value)
         return value
 
     # ------------------------------------------------------------------ execution

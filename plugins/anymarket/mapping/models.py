@@ -215,3 +215,31 @@ stock_rejected = sa.Table(
     sa.Column("error", sa.Text, nullable=False),
     sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# -- Import orders (migration 0003) --------------------------------------------------------------
+# One row per AnyMarket order the import has seen, whatever became of it: the durable queue of
+# orders that wait for something (a carrier/SKU/warehouse mapping: ``held``; payment: ``waiting``),
+# the record of what was last applied to the ERP (``payload_hash``, ``erp_order_codes``) and the
+# failure count that decides when to alert. The ERP itself stays the source of truth for "imported"
+# (its sales orders carry the AnyMarket id), so a crash between the ERP commit and this row never
+# imports twice.
+order_imports = sa.Table(
+    "order_imports",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("anymarket_order_id", sa.String(64), primary_key=True),
+    # imported | held | waiting | skipped | failed
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),  # why held/skipped/failed, naming the missing mapping
+    sa.Column("anymarket_status", sa.String(32)),
+    sa.Column("payload_hash", sa.String(64)),
+    # The last order JSON seen, kept only while the order is held (to re-check mappings for free).
+    sa.Column("payload", sa.JSON),
+    sa.Column("erp_order_codes", sa.JSON),
+    sa.Column("partner_id_sent", sa.String(60)),  # the ERP code written back with PUT /orders/partnerid
+    sa.Column("failures", sa.Integer, nullable=False),  # consecutive failed attempts
+    sa.Column("next_check_at", sa.DateTime(timezone=True)),  # pending payment: re-read from then on
+    *_timestamps(),
+    sa.Index(None, "integration_id", "state"),
+    sa.Index(None, "integration_id", "next_check_at"),
+)

@@ -1,0 +1,102 @@
+"""The callback inbox (``callback_inbox`` in the mapping DB): notifications waiting to be handled.
+
+One row per integration x resource type x resource id. A notification for a resource that already
+has a row makes it ``pending`` again with a fresh ``received_at``, so duplicates collapse while a
+change that arrives *during* processing is never lost: the importer marks a row ``processed`` only if
+``received_at`` is still the one it read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from anymarket.mapping import models as m
+from anymarket.mapping.database import MappingDatabase, utcnow
+
+T = m.callback_inbox
+#: After this many failed attempts a notification is parked as ``failed`` (the feed and the
+#: reconcile window still bring the order); the run summary lists it.
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: int
+    resource_id: str
+    received_at: datetime
+    attempts: int
+
+
+def store(
+    mapping: MappingDatabase, integration_id: str, resource_type: str, resource_id: str, event: str | None
+) -> None:
+    """Record one notification (idempotent: a duplicate re-arms the existing row)."""
+    key = (
+        T.c.integration_id == integration_id,
+        T.c.resource_type == resource_type,
+        T.c.resource_id == resource_id,
+    )
+    rearm = {"status": "pending", "event": event, "received_at": utcnow(), "attempts": 0, "last_error": None}
+    with mapping.begin() as conn:
+        if conn.execute(sa.update(T).where(*key).values(**rearm)).rowcount:
+            return
+    try:
+        with mapping.begin() as conn:
+            conn.execute(
+                sa.insert(T).values(
+                    integration_id=integration_id,
+                    resource_type=resource_type,
+                    resource_id=resource_id,
+                    **rearm,
+                )
+            )
+    except sa.exc.IntegrityError:
+        # The same notification arrived twice at once: the other request stored it first.
+        with mapping.begin() as conn:
+            conn.execute(sa.update(T).where(*key).values(**rearm))
+
+
+def pending(
+    mapping: MappingDatabase, integration_id: str, resource_type: str, *, limit: int = 200
+) -> list[Notification]:
+    """Pending notifications, oldest first."""
+    with mapping.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(T.c.id, T.c.resource_id, T.c.received_at, T.c.attempts)
+            .where(
+                T.c.integration_id == integration_id,
+                T.c.resource_type == resource_type,
+                T.c.status == "pending",
+            )
+            .order_by(T.c.received_at, T.c.id)
+            .limit(limit)
+        )
+        return [Notification(r.id, r.resource_id, r.received_at, r.attempts) for r in rows]
+
+
+def mark_processed(mapping: MappingDatabase, notification: Notification) -> None:
+    """Done — unless a newer notification re-armed the row meanwhile (then it stays pending)."""
+    with mapping.begin() as conn:
+        conn.execute(
+            sa.update(T)
+            .where(T.c.id == notification.id, T.c.received_at == notification.received_at)
+            .values(status="processed", processed_at=utcnow(), last_error=None)
+        )
+
+
+def mark_failed_attempt(mapping: MappingDatabase, notification: Notification, error: str) -> None:
+    """Count a failed attempt; the row stays pending (retried next run) until MAX_ATTEMPTS."""
+    attempts = notification.attempts + 1
+    with mapping.begin() as conn:
+        conn.execute(
+            sa.update(T)
+            .where(T.c.id == notification.id, T.c.received_at == notification.received_at)
+            .values(
+                attempts=attempts,
+                last_error=error[:2000],
+                status="failed" if attempts >= MAX_ATTEMPTS else "pending",
+            )
+        )

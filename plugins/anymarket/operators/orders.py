@@ -1,0 +1,433 @@
+"""Import orders AnyMarket → ERP from callbacks, the order feed and date-window backfills."""
+
+from __future__ import annotations
+
+import time as time_module
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from anymarket.errors import (
+    AnyMarketAPIError,
+    AnyMarketAuthError,
+    AnyMarketError,
+    AnyMarketUnavailableError,
+    ConfigurationError,
+    RequestBudgetExhausted,
+)
+from anymarket.operators.base import AnyMarketBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from anymarket.callbacks.inbox import Notification
+    from anymarket.orders.importer import OrderImporter, Outcome
+    from anymarket.orders.state import OrderStateStore
+    from anymarket.summary import RunSummary
+
+#: Errors that no other order can avoid either (token, budget, AnyMarket down): stop the run.
+RUN_STOPPERS = (AnyMarketAuthError, RequestBudgetExhausted, AnyMarketUnavailableError, ConfigurationError)
+FEED_LIMIT = 100
+#: Consecutive failures of one order after which the run fails once, so the alert e-mail goes out.
+ALERT_AFTER_FAILURES = 3
+
+
+class OrdersFailedError(AnyMarketError):
+    """Some orders kept failing; they stay queued (feed unacked / inbox pending) and are retried."""
+
+
+class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
+    """Import AnyMarket orders into the ERP, exactly once per AnyMarket order id.
+
+    A run, in order:
+
+    1. **backfill** — when ``created_from`` (and optionally ``created_to``) are given, or in a run made
+       by ``airflow backfill create`` (its logical date's day): ``GET /orders?createdAfter=&createdBefore=``
+       one Brazilian day at a time, never before ``orders.cutoff_date``. Such a run does only this;
+    2. **callbacks** waiting in the inbox: ``GET /orders/{id}`` and import each;
+    3. **the feed**: ``GET /orders/feeds?limit=100`` until drained; each order fetched, imported, and
+       its item acked (``PUT /orders/feeds/{id}``) only after the ERP transaction committed (held or
+       skipped orders are acked once their state is stored; a failed one stays unacked);
+    4. **held orders** whose mapping now exists, and **pending-payment orders** due a re-read;
+    5. **reconcile** — once a day, the last ``orders.reconcile_days`` days are listed again;
+    6. **watch** — for ``orders.callback_watch_seconds``, callbacks arriving are imported within a
+       second (the inbox is polled; no AnyMarket request while idle).
+
+    :param created_from: first day (``YYYY-MM-DD``) of a backfill window (templated; a DAG Param).
+    :param created_to: last day of the window (default: today).
+    :param order_id: import this one AnyMarket order now (a manual action).
+    :param watch_seconds: overrides ``orders.callback_watch_seconds``.
+    """
+
+    automation = "import_orders"
+    template_fields: Sequence[str] = (
+        *AnyMarketBaseOperator.template_fields,
+        "created_from",
+        "created_to",
+        "order_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        created_from: str | None = None,
+        created_to: str | None = None,
+        order_id: str | None = None,
+        watch_seconds: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.created_from = created_from
+        self.created_to = created_to
+        self.order_id = order_id
+        self.watch_seconds = watch_seconds
+
+    # -- wiring -------------------------------------------------------------------------------
+
+    @cached_property
+    def importer(self) -> OrderImporter:
+        from anymarket.orders.importer import OrderImporter
+
+        return OrderImporter(integration=self.integration, erp=self.erp, references=self._load_references())
+
+    @cached_property
+    def states(self) -> OrderStateStore:
+        from anymarket.orders.state import OrderStateStore
+
+        return OrderStateStore(mapping=self.mapping, integration_id=self.integration.id)
+
+    def _load_references(self) -> Any:
+        from anymarket.orders.importer import References
+
+        return References.load(erp=self.erp, mapping=self.mapping, integration=self.integration)
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self, context: Context, summary: RunSummary) -> None:
+        self._run_id = context.get("run_id") if context else None
+        self._alerts: list[str] = []
+        self._summary = summary
+        self._mark_after_backfill: list[tuple[str, str]] = []
+        window = self._backfill_window(context)
+        if self.order_id not in (None, "", "None"):
+            self._import_by_id(str(self.order_id).strip(), source="manual")
+        elif window is not None:
+            self._backfill(*window)
+            for cursor, backfill in self._mark_after_backfill:
+                self.mapping.set_cursor(self.integration.id, cursor, backfill)
+        elif self._is_backfill_run(context):
+            pass  # every day of this backfill run was imported by an earlier run of it
+        else:
+            self._drain_inbox()
+            self._drain_feed()
+            self._release_holds()
+            self._recheck_pending()
+            self._reconcile_if_due()
+            self._watch(context)
+        held = self.states.held_reasons()
+        summary.set("held_now", len(held))
+        for order_id, reason in sorted(held.items()):
+            summary.note(f"held ({reason.split(':', 1)[0]})", f"{order_id}: {reason}")
+        if self._alerts:
+            raise OrdersFailedError(
+                f"{len(self._alerts)} order(s) failed {ALERT_AFTER_FAILURES} times in a row and stay queued "
+                f"(retried every run): {'; '.join(self._alerts[:10])}. Fix the cause shown; see the history "
+                "of each order in the mapping DB."
+            )
+
+    # -- one order ----------------------------------------------------------------------------
+
+    def _import(self, order: dict[str, Any], *, source: str) -> Outcome | None:
+        """Import one order and store its state; ``None`` when it failed (already recorded)."""
+        from anymarket.orders.importer import Outcome, payload_hash
+
+        order_id = str(order["id"])
+        digest = payload_hash(order)
+        previous = self.states.get(order_id)
+        if previous is not None and previous.state == "imported" and previous.payload_hash == digest:
+            # Applied already (the ERP agrees by construction): no ERP work at all.
+            self._summary.count("unchanged")
+            return Outcome("unchanged")
+        try:
+            outcome = self.importer.apply(order)
+        except RUN_STOPPERS:
+            raise
+        except Exception as exc:
+            self._failed(order_id, source, exc)
+            return None
+        self._record(order, outcome, digest, source)
+        return outcome
+
+    def _record(self, order: dict[str, Any], outcome: Outcome, digest: str, source: str) -> None:
+        order_id = str(order["id"])
+        status = str(order.get("status") or "")
+        recheck = None
+        if status == "PENDING" and outcome.kind in ("created", "updated", "unchanged", "waiting"):
+            recheck = datetime.now(UTC) + timedelta(minutes=self.integration.orders.pending_recheck_minutes)
+        state = {"created": "imported", "updated": "imported", "unchanged": "imported"}.get(
+            outcome.kind, outcome.kind
+        )
+        self.states.save(
+            order_id,
+            state=state,
+            reason=outcome.detail or None if state != "imported" else None,
+            anymarket_status=status,
+            payload_hash=digest if state == "imported" else None,
+            payload=order if state == "held" else None,
+            erp_order_codes=list(outcome.erp_order_codes) if outcome.erp_order_codes else None,
+            next_check_at=recheck,
+        )
+        if outcome.kind == "unchanged":
+            self._summary.count("unchanged")
+        else:
+            example = f"{order_id}: {outcome.detail}" if outcome.detail else order_id
+            self._summary.note({"created": "new"}.get(outcome.kind, outcome.kind), example)
+            self.mapping.record_history(
+                self.integration.id,
+                entity_type="order",
+                entity_key=order_id,
+                action=f"import:{source}",
+                outcome={"held": "held", "skipped": "skipped", "waiting": "skipped"}.get(outcome.kind, "ok"),
+                response={"result": outcome.kind, "erp_order_codes": list(outcome.erp_order_codes)},
+                error=outcome.detail or None,
+                run_id=self._run_id,
+            )
+        if outcome.kind == "created":
+            for code in outcome.erp_order_codes:
+                self.mapping.link(self.integration.id, "order", code, order_id)
+        if outcome.erp_order_codes and self.integration.orders.send_partner_id:
+            self._send_partner_id(order, outcome.erp_order_codes[0])
+
+    def _send_partner_id(self, order: dict[str, Any], code: str) -> None:
+        """Write the ERP order code on the AnyMarket order (once; a failure is retried on a later touch)."""
+        if str(order.get("partnerId") or "") == code:
+            return
+        state = self.states.get(str(order["id"]))
+        if state is not None and state.partner_id_sent == code:
+            return
+        try:
+            self.hook.put(f"/orders/partnerid/{order['id']}", {"partnerId": code})
+        except RUN_STOPPERS:
+            raise
+        except AnyMarketAPIError as exc:
+            self._summary.note("partner_id_failed", f"{order['id']}: {exc}")
+            return
+        self.states.partner_id_sent(str(order["id"]), code)
+
+    def _failed(self, order_id: str, source: str, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        self.log.warning("Order %s (%s) failed: %s", order_id, source, error)
+        failures = self.states.record_failure(order_id, error)
+        self._summary.note("failed", f"{order_id}: {error[:300]}")
+        self.mapping.record_history(
+            self.integration.id,
+            entity_type="order",
+            entity_key=order_id,
+            action=f"import:{source}",
+            outcome="error",
+            error=error,
+            run_id=self._run_id,
+        )
+        if failures == ALERT_AFTER_FAILURES:
+            self._alerts.append(f"{order_id}: {error[:300]}")
+
+    def _fetch(self, order_id: str, source: str) -> dict[str, Any] | None:
+        """``GET /orders/{id}``; ``None`` (recorded as failed) when it cannot be read."""
+        try:
+            return self.hook.get(f"/orders/{order_id}")
+        except RUN_STOPPERS:
+            raise
+        except AnyMarketAPIError as exc:
+            self._failed(order_id, source, exc)
+            return None
+
+    def _import_by_id(self, order_id: str, *, source: str) -> Outcome | None:
+        order = self._fetch(order_id, source)
+        return self._import(order, source=source) if order is not None else None
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def _drain_inbox(self) -> int:
+        """Import every pending ORDER callback; returns how many were handled."""
+        from anymarket.callbacks import inbox
+
+        handled = 0
+        while True:
+            batch = inbox.pending(self.mapping, self.integration.id, "ORDER")
+            if not batch:
+                return handled
+            progressed = False
+            for notification in batch:
+                if self._handle_notification(notification):
+                    progressed = True
+                handled += 1
+            if not progressed:
+                return handled  # all failed: they stay pending for the next run
+
+    def _handle_notification(self, notification: Notification) -> bool:
+        from anymarket.callbacks import inbox
+
+        self._summary.count("callbacks")
+        outcome = self._import_by_id(notification.resource_id, source="callback")
+        if outcome is None:
+            inbox.mark_failed_attempt(self.mapping, notification, "import failed: see the order's history")
+            return False
+        inbox.mark_processed(self.mapping, notification)
+        return True
+
+    def _drain_feed(self) -> None:
+        """Read the feed until it is drained; ack each item only after its order is stored."""
+        seen: dict[int, str] = {}
+        while True:
+            items = self.hook.get("/orders/feeds", {"limit": FEED_LIMIT}) or []
+            self._summary.count("feed_pages")
+            fresh = [i for i in items if seen.get(i["id"]) != i["token"]]
+            for item in fresh:
+                seen[item["id"]] = item["token"]
+                self._summary.count("feed_items")
+                outcome = self._import_by_id(str(item["id"]), source="feed")
+                if outcome is not None:
+                    self.hook.put(f"/orders/feeds/{item['id']}", {"token": item["token"]})
+                    self._summary.count("acked")
+            # A short page means the feed is drained (saves the request that would answer []); a page
+            # of items already tried in this run means only failed ones are left: they wait.
+            if len(items) < FEED_LIMIT or not fresh:
+                return
+
+    def _release_holds(self) -> None:
+        """Re-check held orders against today's mappings (no request); fetch and import the freed ones."""
+        held = self.states.in_state("held")
+        if not held:
+            return
+        self.importer.references = self._load_references()  # a person may have added mappings
+        for state in held:
+            if state.payload is not None and self.importer.check_mappings(state.payload) is not None:
+                continue
+            self._import_by_id(state.anymarket_order_id, source="hold")
+
+    def _recheck_pending(self) -> None:
+        for state in self.states.due_for_recheck(now=datetime.now(UTC)):
+            self._summary.count("rechecked")
+            self._import_by_id(state.anymarket_order_id, source="recheck")
+
+    def _reconcile_if_due(self) -> None:
+        """Once a day, list the last ``reconcile_days`` days again: catches what the feed lost."""
+        days = self.integration.orders.reconcile_days
+        if not days:
+            return
+        now = datetime.now(UTC)
+        last = self.mapping.get_cursor(self.integration.id, "orders_reconciled_at")
+        if last and now - datetime.fromisoformat(last) < timedelta(hours=24):
+            return
+        from anymarket.orders.importer import BRT
+
+        today = now.astimezone(BRT).date()
+        self._backfill(today - timedelta(days=days - 1), today, source="reconcile")
+        self.mapping.set_cursor(self.integration.id, "orders_reconciled_at", now.isoformat())
+
+    def _backfill(self, first: date, last: date, *, source: str = "backfill") -> None:
+        """Import the orders created from ``first`` to ``last`` (Brazilian days), one day per listing."""
+        cutoff = self.integration.orders.cutoff_date
+        if cutoff is not None and first < cutoff:
+            self.log.info("Backfill starts at the cutoff date %s instead of %s", cutoff, first)
+            first = cutoff
+        self._summary.set(f"{source}_window", f"{first}..{last}")
+        for day in _days(first, last):
+            self._summary.count(f"{source}_days")
+            for order in self.hook.paginate("/orders", _day_filter(day)):
+                self._summary.count(f"{source}_listed")
+                self._import(order, source=source)
+
+    def _watch(self, context: Context) -> None:
+        """Keep importing arriving callbacks until the watch time is over (not in backfill runs)."""
+        seconds = self.watch_seconds
+        if seconds is None:
+            seconds = self.integration.orders.callback_watch_seconds
+        if seconds <= 0:
+            return
+        deadline = time_module.monotonic() + seconds
+        while time_module.monotonic() < deadline:
+            if not self._drain_inbox():
+                time_module.sleep(0.5)
+
+    # -- parameters ---------------------------------------------------------------------------
+
+    def _backfill_window(self, context: Context) -> tuple[date, date] | None:
+        """The window of a backfill: from the Params, or the day of an ``airflow backfill`` run."""
+        first, last = (
+            _param_date(self.created_from, "created_from"),
+            _param_date(self.created_to, "created_to"),
+        )
+        if first is None and last is not None:
+            raise ConfigurationError(
+                "Param created_to needs created_from: give the first day of the window too."
+            )
+        if first is not None:
+            last = last or datetime.now(UTC).date()
+            if last < first:
+                raise ConfigurationError(f"Param created_to ({last}) is before created_from ({first}).")
+            return first, last
+        dag_run = context.get("dag_run") if context else None
+        if dag_run is not None and self._is_backfill_run(context):
+            from anymarket.orders.importer import BRT
+
+            start = context.get("data_interval_start") or context.get("logical_date")
+            end = context.get("data_interval_end") or start
+            if start is not None:
+                first, last = start.astimezone(BRT).date(), max(start, end).astimezone(BRT).date()
+                return self._days_left_in_backfill(dag_run, first, last)
+        return None
+
+    @staticmethod
+    def _is_backfill_run(context: Context) -> bool:
+        dag_run = context.get("dag_run") if context else None
+        return dag_run is not None and str(getattr(dag_run, "run_type", "")).lower().endswith("backfill")
+
+    def _days_left_in_backfill(self, dag_run: Any, first: date, last: date) -> tuple[date, date] | None:
+        """Skip days an earlier run of the same ``airflow backfill`` already imported.
+
+        A frequent schedule makes a backfill many runs per day; the first one imports the whole day
+        and the others end at once without a request.
+        """
+        backfill = str(getattr(dag_run, "backfill_id", None) or getattr(dag_run, "run_id", ""))
+        while first <= last:
+            cursor = f"backfill_day:{first.isoformat()}"
+            if self.mapping.get_cursor(self.integration.id, cursor) != backfill:
+                break
+            first += timedelta(days=1)
+        if first > last:
+            self.log.info("Backfill %s already imported these days; nothing to do", backfill)
+            return None
+        for day in _days(first, last):
+            self._mark_after_backfill.append((f"backfill_day:{day.isoformat()}", backfill))
+        return first, last
+
+
+def _param_date(value: Any, name: str) -> date | None:
+    """A date Param (``YYYY-MM-DD``); the trigger form validates it, the task does again."""
+    if value in (None, "", "None"):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ConfigurationError(
+            f"Param {name}={value!r} is not a date: use YYYY-MM-DD, e.g. 2026-01-31."
+        ) from None
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _day_filter(day: date) -> dict[str, str]:
+    """``createdAfter``/``createdBefore`` covering one Brazilian day (both bounds inclusive)."""
+    return {
+        "createdAfter": f"{day.isoformat()}T00:00:00.000-03:00",
+        "createdBefore": f"{day.isoformat()}T23:59:59.999-03:00",
+    }

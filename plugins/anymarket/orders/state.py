@@ -1,0 +1,184 @@
+"""Per-order import state in the mapping DB (``order_imports``).
+
+The ERP is the source of truth for *whether* an order was imported (its sales orders carry the
+AnyMarket id); this table remembers everything else: orders held behind a missing mapping (with the
+order JSON, so holds are re-checked every run without requests), orders waiting for payment (re-read
+from ``next_check_at`` on), what was last applied (``payload_hash``: an unchanged order costs no ERP
+work) and consecutive failures (an alert is raised once when an order keeps failing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from anymarket.mapping import models as m
+from anymarket.mapping.database import MappingDatabase, utcnow
+
+T = m.order_imports
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """One ``order_imports`` row."""
+
+    anymarket_order_id: str
+    state: str
+    reason: str | None
+    anymarket_status: str | None
+    payload_hash: str | None
+    payload: dict[str, Any] | None
+    erp_order_codes: list[str]
+    partner_id_sent: str | None
+    failures: int
+    next_check_at: datetime | None
+
+
+class OrderStateStore:
+    """Read and write the import state of one integration's orders."""
+
+    def __init__(self, *, mapping: MappingDatabase, integration_id: str) -> None:
+        self.mapping = mapping
+        self.integration_id = integration_id
+
+    def get(self, anymarket_order_id: str) -> OrderState | None:
+        with self.mapping.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(T).where(
+                    T.c.integration_id == self.integration_id,
+                    T.c.anymarket_order_id == str(anymarket_order_id),
+                )
+            ).first()
+        return _state(row) if row is not None else None
+
+    def in_state(self, state: str, *, limit: int = 1000) -> list[OrderState]:
+        with self.mapping.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(T)
+                .where(T.c.integration_id == self.integration_id, T.c.state == state)
+                .order_by(T.c.updated_at)
+                .limit(limit)
+            )
+            return [_state(r) for r in rows]
+
+    def due_for_recheck(self, *, now: datetime, limit: int = 100) -> list[OrderState]:
+        """Orders pending payment (imported or waiting) whose re-read time has come, oldest first."""
+        with self.mapping.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(T)
+                .where(
+                    T.c.integration_id == self.integration_id,
+                    T.c.next_check_at.is_not(None),
+                    T.c.next_check_at <= now,
+                )
+                .order_by(T.c.next_check_at)
+                .limit(limit)
+            )
+            return [_state(r) for r in rows]
+
+    def held_reasons(self) -> dict[str, str]:
+        """``{order id: reason}`` of every held order (shown in each run summary)."""
+        with self.mapping.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(T.c.anymarket_order_id, T.c.reason).where(
+                    T.c.integration_id == self.integration_id, T.c.state == "held"
+                )
+            )
+            return {r.anymarket_order_id: r.reason or "" for r in rows}
+
+    def save(
+        self,
+        anymarket_order_id: str,
+        *,
+        state: str,
+        reason: str | None = None,
+        anymarket_status: str | None = None,
+        payload_hash: str | None = None,
+        payload: dict[str, Any] | None = None,
+        erp_order_codes: list[str] | None = None,
+        next_check_at: datetime | None = None,
+    ) -> None:
+        """Record the outcome of a successful attempt (failures reset to 0)."""
+        values = {
+            "state": state,
+            "reason": reason,
+            "anymarket_status": anymarket_status,
+            "payload_hash": payload_hash,
+            "payload": payload,
+            "failures": 0,
+            "next_check_at": next_check_at,
+        }
+        if erp_order_codes is not None:
+            values["erp_order_codes"] = erp_order_codes
+        self._upsert(str(anymarket_order_id), values)
+
+    def partner_id_sent(self, anymarket_order_id: str, code: str) -> None:
+        self._upsert(str(anymarket_order_id), {"partner_id_sent": code}, insert_state="imported")
+
+    def record_failure(self, anymarket_order_id: str, error: str) -> int:
+        """Count one more consecutive failure; returns the new count. The state is left as it was."""
+        key = str(anymarket_order_id)
+        where = (T.c.integration_id == self.integration_id, T.c.anymarket_order_id == key)
+        with self.mapping.begin() as conn:
+            updated = conn.execute(
+                sa.update(T)
+                .where(*where)
+                .values(failures=T.c.failures + 1, reason=error[:2000], updated_at=utcnow())
+            ).rowcount
+            if not updated:
+                self._insert(conn, key, {"state": "failed", "reason": error[:2000], "failures": 1})
+            return int(conn.execute(sa.select(T.c.failures).where(*where)).scalar() or 1)
+
+    def counts(self) -> dict[str, int]:
+        with self.mapping.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(T.c.state, sa.func.count())
+                .where(T.c.integration_id == self.integration_id)
+                .group_by(T.c.state)
+            )
+            return {r[0]: int(r[1]) for r in rows}
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _upsert(self, key: str, values: dict[str, Any], *, insert_state: str | None = None) -> None:
+        where = (T.c.integration_id == self.integration_id, T.c.anymarket_order_id == key)
+        with self.mapping.begin() as conn:
+            if conn.execute(sa.update(T).where(*where).values(**values, updated_at=utcnow())).rowcount:
+                return
+        try:
+            with self.mapping.begin() as conn:
+                self._insert(conn, key, {"state": insert_state, "failures": 0, **values})
+        except sa.exc.IntegrityError:
+            # Another import of the same order inserted the row first: ours is the newer outcome.
+            with self.mapping.begin() as conn:
+                conn.execute(sa.update(T).where(*where).values(**values, updated_at=utcnow()))
+
+    def _insert(self, conn: sa.Connection, key: str, values: dict[str, Any]) -> None:
+        now = utcnow()
+        conn.execute(
+            sa.insert(T).values(
+                integration_id=self.integration_id,
+                anymarket_order_id=key,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+        )
+
+
+def _state(row: Any) -> OrderState:
+    return OrderState(
+        anymarket_order_id=row.anymarket_order_id,
+        state=row.state,
+        reason=row.reason,
+        anymarket_status=row.anymarket_status,
+        payload_hash=row.payload_hash,
+        payload=row.payload,
+        erp_order_codes=list(row.erp_order_codes or []),
+        partner_id_sent=row.partner_id_sent,
+        failures=row.failures,
+        next_check_at=row.next_check_at,
+    )

@@ -132,13 +132,18 @@ class MappingDatabase:
     # -- integrations -------------------------------------------------------------------------
 
     def upsert_integration(self, integration_id: str, *, name: str, environment: str, settings: dict) -> None:
+        """Record the integration and its current settings; safe when several tasks start at once."""
+        now = utcnow()
+        row = {
+            "id": integration_id,
+            "name": name,
+            "environment": environment,
+            "settings": settings,
+            "created_at": now,
+            "updated_at": now,
+        }
         with self.begin() as conn:
-            upsert(
-                conn,
-                m.integrations,
-                {"id": integration_id},
-                {"name": name, "environment": environment, "settings": settings},
-            )
+            upsert_many(conn, m.integrations, [row], ("name", "environment", "settings", "updated_at"))
 
     # -- links --------------------------------------------------------------------------------
 

@@ -89,3 +89,26 @@ def test_history_and_run_summaries(mapping_db: MappingDatabase) -> None:
     )
     last = mapping_db.last_run_summary("demo", "install_deposits")
     assert last is not None and last["summary"] == {"counts": {"linked": 2}} and last["run_id"] == "r1"
+
+
+def test_tasks_of_a_new_integration_may_start_together(database_url: str) -> None:
+    import threading
+
+    MappingDatabase.from_url(database_url).upgrade()
+    errors: list[Exception] = []
+    start = threading.Barrier(6)
+
+    def register() -> None:
+        db = MappingDatabase.from_url(database_url)
+        start.wait()
+        try:
+            db.upsert_integration("brand_new", name="New", environment="sandbox", settings={"a": 1})
+        except Exception as exc:  # the assertion below shows which
+            errors.append(exc)
+
+    threads = [threading.Thread(target=register) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

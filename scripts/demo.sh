@@ -70,6 +70,15 @@ if [ ! -s "$RUN/erp.db" ]; then
   "$BIN/python" -m anymarket.erp.demo_data --url "sqlite:///$RUN/erp.db"
 fi
 "$BIN/python" -m anymarket.mapping upgrade --url "sqlite:///$RUN/mapping.db"
+"$BIN/python" - "$RUN/mapping.db" "$ROOT/include/demo/mappings.yaml" <<'PY'
+import sys, yaml
+from anymarket.mapping.database import MappingDatabase
+db = MappingDatabase.from_url(f"sqlite:///{sys.argv[1]}")
+for kind, pairs in yaml.safe_load(open(sys.argv[2])).items():
+    for key, value in pairs.items():
+        db.set_mapping("demo", kind, str(key), str(value))
+print(f"demo mappings loaded from {sys.argv[2]}")
+PY
 
 echo "==> Starting the SMTP sink on 127.0.0.1:$SMTP_PORT (mails land in $RUN/maildir/new)"
 start_service "$RUN/smtp.log" \
@@ -80,6 +89,11 @@ SANDBOX_DEMO_SKUS="$("$BIN/python" -c "from anymarket.erp.demo_data import demo_
 export SANDBOX_DEMO_SKUS SANDBOX_PORT SANDBOX_TOKEN SANDBOX_OI
 start_service "$RUN/sandbox.log" "$BIN/python" -m anymarket_sandbox --demo
 wait_for "the sandbox" 30 curl -sf -H "gumgaToken: $SANDBOX_TOKEN" "http://127.0.0.1:$SANDBOX_PORT/v2/stocks/locals"
+
+# AnyMarket pushes order notifications to the api-server's /anymarket plugin (see import_orders).
+curl -sf -o /dev/null -X POST -H "gumgaToken: $SANDBOX_TOKEN" -H "Content-Type: application/json" \
+  -d "{\"url\":\"http://127.0.0.1:$AIRFLOW_PORT/anymarket/callbacks/demo\",\"orderActive\":true}" \
+  "http://127.0.0.1:$SANDBOX_PORT/v2/callbacks"
 
 echo "==> Preparing Airflow ($AIRFLOW_HOME)"
 "$BIN/airflow" db migrate >"$RUN/airflow-migrate.log" 2>&1
@@ -99,11 +113,20 @@ demo = get_integration("demo")
 print(" ".join(f"anymarket_demo__{a}" for a in automations.names() if demo.automations is None or a in demo.automations))
 PY
 )
+# The installers first: the stock rule reads the deposit mappings install_deposits creates.
+first="anymarket_demo__test_connection anymarket_demo__install_deposits"
+for dag_id in $first; do
+  wait_for "DAG $dag_id to be parsed" 180 "$BIN/airflow" dags unpause "$dag_id"
+  "$BIN/airflow" dags trigger "$dag_id" >/dev/null
+done
+wait_for "install_deposits to link the demo deposits" 180 "$BIN/python" -c "
+import sys
+from anymarket.mapping.database import MappingDatabase
+sys.exit(0 if MappingDatabase.from_url('sqlite:///$RUN/mapping.db').mappings_of('demo', 'deposit') else 1)"
 for dag_id in $demo_dags; do
+  case " $first " in *" $dag_id "*) continue ;; esac
   wait_for "DAG $dag_id to be parsed" 180 "$BIN/airflow" dags unpause "$dag_id"
 done
-"$BIN/airflow" dags trigger anymarket_demo__test_connection >/dev/null
-"$BIN/airflow" dags trigger anymarket_demo__install_deposits >/dev/null
 
 password=$("$BIN/python" -c "import json,sys; print(json.load(open(sys.argv[1]))['admin'])" \
   "$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated" 2>/dev/null || echo "see $RUN/airflow.log")
@@ -114,7 +137,8 @@ cat <<MSG
   Alert e-mails:     $RUN/maildir/new (one file per mail)
   Logs:              $RUN/*.log
   DAGs unpaused:     $demo_dags
-  test_connection and install_deposits were triggered once; the sandbox keeps selling.
+  test_connection and install_deposits ran first; the other DAGs follow their schedules and the
+  sandbox keeps selling.
 
 Press Ctrl-C to stop.
 MSG

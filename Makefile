@@ -35,6 +35,7 @@ bench: venv
 	$(BIN)/python bench/dag_import_times.py
 	$(BIN)/python bench/sandbox_overhead.py
 	$(BIN)/python bench/send_stock.py
+	$(BIN)/python bench/import_orders.py
 
 clean:
 	scripts/postgres.sh stop || true

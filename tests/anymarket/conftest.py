@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,3 +84,18 @@ def integration_env(
     from anymarket.mapping import get_mapping_db
 
     return IntegrationEnv(sandbox=sandbox, erp=erp, mapping=get_mapping_db(database_url))
+
+
+@pytest.fixture(scope="session")
+def airflow_metadata_db() -> None:
+    """``dag.test()`` needs Airflow's metadata DB; migrate the test home's SQLite once."""
+    marker = Path(os.environ["AIRFLOW_HOME"]) / ".migrated"
+    if marker.exists():
+        return
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+    marker.touch()

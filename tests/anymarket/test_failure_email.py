@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from email import message_from_bytes
 from email.message import Message
@@ -53,21 +50,6 @@ def smtp_inbox(monkeypatch: pytest.MonkeyPatch):
     )
     yield inbox
     controller.stop()
-
-
-@pytest.fixture(scope="session")
-def airflow_metadata_db() -> None:
-    """``dag.test()`` needs Airflow's metadata DB; migrate the test home's SQLite once."""
-    marker = Path(os.environ["AIRFLOW_HOME"]) / ".migrated"
-    if marker.exists():
-        return
-    subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"],
-        check=True,
-        capture_output=True,
-        env=os.environ.copy(),
-    )
-    marker.touch()
 
 
 def test_failed_task_sends_an_alert_email(

@@ -6,7 +6,8 @@ open reservation), the same SKUs in the local AnyMarket sandbox (linked in a SQL
 runs the send-stock operator as a task would (``execute``), per scenario:
 
 1. first full send — target: at most ceil(rows / batch) + 2 requests;
-2. 1 % of the balances (SKU x deposit) changed — target: at most 3 requests;
+2. 1 % of the SKUs changed (one deposit balance each) — target: at most 3 requests; then 1 % of all
+   SKU x deposit balances changed (3x as many rows with Multi-CD), reported against rows / batch;
 3. no change — 0 requests; run again under ``tracemalloc`` for the peak memory of a run (read,
    compute, compare), which slows that run down.
 
@@ -192,6 +193,23 @@ def change_balances(erp: Any, share: float, rng: random.Random) -> int:
     return len(chosen)
 
 
+def change_skus(erp: Any, share: float, rng: random.Random) -> int:
+    """Add 5 units to one deposit's balance of ``share`` of the SKUs; returns how many SKUs changed."""
+    import sqlalchemy as sa
+
+    with erp.engine.begin() as conn:
+        skus = [row[0] for row in conn.execute(sa.text("SELECT DISTINCT sku_id FROM stock_balances"))]
+        chosen = rng.sample(skus, round(len(skus) * share))
+        conn.execute(
+            sa.text(
+                "UPDATE stock_balances SET quantity = quantity + 5 WHERE id = "
+                "(SELECT MIN(id) FROM stock_balances WHERE sku_id = :s)"
+            ),
+            [{"s": s} for s in chosen],
+        )
+    return len(chosen)
+
+
 def configure(tmp: Path, server: Any, rule: str, batch: int) -> None:
     """The integration file and connections a task would read (``bench`` integration)."""
     (tmp / "integrations.yaml").write_text(
@@ -289,20 +307,23 @@ def main() -> None:
             rows = args.skus * (len(DEPOSITS) if rule == "mapped_deposits" else 1)
             print(f"\nrule={rule}, stock_batch_size={batch}, {rows} SKU x warehouse rows", flush=True)
             first = run_once("first full send", f"(target <= {math.ceil(rows / batch) + 2})")
+            changed_skus = change_skus(erp, 0.01, rng)
+            run_once("1 % of SKUs changed", "(target <= 3)")
             changed = change_balances(erp, 0.01, rng)
-            run_once("1 % balances changed", "(target <= 3)")
+            run_once("1 % of balances changed", f"(rows / batch: {math.ceil(changed / batch)})")
             run_once("no change", "(target 0)")
             run_once("no change, traced", "(tracemalloc: slower)", trace_memory=True)
             puts = len(server.admin.requests(method="PUT", path="/v2/stocks"))
             server.admin.clear_requests()
             print(
-                f"  ({changed} SKU x deposit balances changed; {puts} PUT /stocks in the scenario; "
+                f"  ({changed_skus} SKUs, then {changed} SKU x deposit balances changed; "
+                f"{puts} PUT /stocks in the scenario; "
                 f"first send {first['counts']['sent'] / max(first['send_seconds'], 1e-9):.0f} rows/s)",
                 flush=True,
             )
     max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nprocess peak RSS (bench + in-process sandbox): {max_rss:.0f} MiB")
-    print("ERP-change-to-sandbox latency in `make demo`: not measured by this script.")
+    print("ERP-change-to-sandbox latency in `make demo`: bench/send_stock_demo_latency.py")
     tmp_dir.cleanup()
 
 

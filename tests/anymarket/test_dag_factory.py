@@ -25,6 +25,7 @@ def test_demo_dags_load_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
         "anymarket_demo__import_orders",
         "anymarket_demo__install_deposits",
         "anymarket_demo__send_stock",
+        "anymarket_demo__sync_order_status",
         "anymarket_demo__test_connection",
     ]
 
@@ -56,6 +57,7 @@ def test_each_integration_gets_its_own_dags(monkeypatch: pytest.MonkeyPatch, tmp
         "anymarket_loja1__import_orders",
         "anymarket_loja1__install_deposits",
         "anymarket_loja1__send_stock",
+        "anymarket_loja1__sync_order_status",
         "anymarket_loja1__test_connection",
         "anymarket_loja2__install_deposits",
     ]

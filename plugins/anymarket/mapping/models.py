@@ -243,3 +243,29 @@ order_imports = sa.Table(
     sa.Index(None, "integration_id", "state"),
     sa.Index(None, "integration_id", "next_check_at"),
 )
+
+# -- Sync order status (migration 0005) ----------------------------------------------------------
+# One row per AnyMarket order whose status the integration has worked on. ``anymarket_status`` is
+# the last status AnyMarket *accepted* from us (written only after a 2xx), ``data_hash`` the ERP data
+# (statuses, NF-e, shipments, relevant settings) of the last finished attempt: equal data is never
+# sent again, so a held (e.g. no access key), refused (regression) or rejected (422) order is tried
+# again only once its ERP data changes; ``retry`` rows (outage, budget) are tried every run.
+# ``marketplace``/``need_invoice_xml`` come from the order JSON (recorded by the import), so deciding
+# whether the NF-e XML goes first costs no request; ``nfe_sent_key`` is the access key whose XML
+# AnyMarket accepted, so a retried INVOICED does not upload it twice.
+order_status_sync = sa.Table(
+    "order_status_sync",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("anymarket_order_id", sa.String(64), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),  # synced | held | refused | rejected | retry
+    sa.Column("reason", sa.Text),
+    sa.Column("anymarket_status", sa.String(32)),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True)),
+    sa.Column("data_hash", sa.String(64)),
+    sa.Column("marketplace", sa.String(40)),
+    sa.Column("need_invoice_xml", sa.Boolean),
+    sa.Column("nfe_sent_key", sa.String(60)),
+    *_timestamps(),
+    sa.Index(None, "integration_id", "state"),
+)

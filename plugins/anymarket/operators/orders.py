@@ -160,6 +160,8 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         return outcome
 
     def _record(self, order: dict[str, Any], outcome: Outcome, digest: str, source: str) -> None:
+        from anymarket.orders.status_state import remember_order_facts
+
         order_id = str(order["id"])
         status = str(order.get("status") or "")
         recheck = None
@@ -178,6 +180,8 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             erp_order_codes=list(outcome.erp_order_codes) if outcome.erp_order_codes else None,
             next_check_at=recheck,
         )
+        # The status sync decides from these whether the NF-e XML goes first, without a GET.
+        remember_order_facts(self.mapping, self.integration.id, order)
         if outcome.kind == "unchanged":
             self._summary.count("unchanged")
         else:

@@ -36,6 +36,7 @@ bench: venv
 	$(BIN)/python bench/sandbox_overhead.py
 	$(BIN)/python bench/send_stock.py
 	$(BIN)/python bench/import_orders.py
+	$(BIN)/python bench/sync_order_status.py
 
 clean:
 	scripts/postgres.sh stop || true

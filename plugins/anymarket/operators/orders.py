@@ -107,6 +107,10 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
     def run(self, context: Context, summary: RunSummary) -> None:
         self._run_id = context.get("run_id") if context else None
         self._alerts: list[str] = []
+        # Callbacks that failed in this run wait for the next one: the watch loop polls every 0.5 s,
+        # and an order AnyMarket cannot serve yet (a callback ahead of its order) would otherwise
+        # spend every attempt, and raise the alert, within seconds.
+        self._callbacks_failed_this_run: set[int] = set()
         self._summary = summary
         self._mark_after_backfill: list[tuple[str, str]] = []
         window = self._backfill_window(context)
@@ -258,16 +262,17 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
 
         handled = 0
         while True:
-            batch = inbox.pending(self.mapping, self.integration.id, "ORDER")
+            batch = [
+                notification
+                for notification in inbox.pending(self.mapping, self.integration.id, "ORDER")
+                if notification.id not in self._callbacks_failed_this_run
+            ]
             if not batch:
                 return handled
-            progressed = False
             for notification in batch:
-                if self._handle_notification(notification):
-                    progressed = True
+                if not self._handle_notification(notification):
+                    self._callbacks_failed_this_run.add(notification.id)
                 handled += 1
-            if not progressed:
-                return handled  # all failed: they stay pending for the next run
 
     def _handle_notification(self, notification: Notification) -> bool:
         from anymarket.callbacks import inbox

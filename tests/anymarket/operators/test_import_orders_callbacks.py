@@ -155,3 +155,22 @@ def test_airflow_backfill_runs_import_their_day_once(shop: Shop) -> None:
     admin.clear_requests()
     backfill_run(datetime(2026, 3, 2, 15, 1, tzinfo=UTC))  # same day, same backfill: nothing to do
     assert admin.requests() == []
+
+
+def test_a_callback_ahead_of_its_order_waits_for_the_next_run(shop: Shop, receiver: str) -> None:
+    """AnyMarket may push before the order is readable (404): one attempt per run, no alert storm."""
+    from anymarket.callbacks import inbox
+
+    oi = shop.env.sandbox.oi
+    unknown = "987654321"
+    stored = requests.post(receiver, json={"type": "ORDER", "content": {"id": unknown, "oi": oi}}, timeout=5)
+    assert stored.status_code == 200
+
+    first = shop.run(watch_seconds=2)  # the watch loop polls the inbox every 0.5 s for 2 s
+
+    assert first["counts"]["failed"] == 1
+    (waiting,) = inbox.pending(shop.env.mapping, "loja1", "ORDER")
+    assert (waiting.resource_id, waiting.attempts) == (unknown, 1)
+    second = shop.run(watch_seconds=0)
+    assert second["counts"]["failed"] == 1
+    assert inbox.pending(shop.env.mapping, "loja1", "ORDER")[0].attempts == 2

@@ -88,7 +88,7 @@ class AnyMarketBaseOperator(BaseOperator):
         from anymarket.mapping.database import utcnow
 
         started = utcnow()
-        run_id = context.get("run_id") if context else None
+        self.run_id = context.get("run_id") if context else None
         summary = RunSummary()
         self.mapping.upsert_integration(
             self.integration.id,
@@ -109,7 +109,7 @@ class AnyMarketBaseOperator(BaseOperator):
             self.mapping.record_run_summary(
                 self.integration.id,
                 self.automation,
-                run_id=run_id,
+                run_id=self.run_id,
                 outcome=outcome,
                 summary=summary.as_dict(),
                 started_at=started,
@@ -121,3 +121,17 @@ class AnyMarketBaseOperator(BaseOperator):
 
     def run(self, context: Context, summary: RunSummary) -> None:
         raise NotImplementedError
+
+    def record_history(
+        self, *, entity_type: str, entity_key: str, action: str, outcome: str, **details: Any
+    ) -> None:
+        """One history row for this integration and run; ``details``: request, response, error, conn."""
+        self.mapping.record_history(
+            self.integration.id,
+            entity_type=entity_type,
+            entity_key=entity_key,
+            action=action,
+            outcome=outcome,
+            run_id=self.run_id,
+            **details,
+        )

@@ -49,14 +49,12 @@ class AnyMarketTestConnectionOperator(AnyMarketBaseOperator):
             )
         else:
             summary.set("oi_check", "confirmed by AnyMarket")
-        self.mapping.record_history(
-            self.integration.id,
+        self.record_history(
             entity_type="connection",
             entity_key=params.conn_id,
             action="test_connection",
             outcome="ok",
             response={"warehouses": len(warehouses), "oi": oi},
-            run_id=context.get("run_id"),
         )
 
     def _oi_seen_on_stock_rows(self) -> str | None:

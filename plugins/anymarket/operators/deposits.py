@@ -41,7 +41,6 @@ class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
     automation = "install_deposits"
 
     def run(self, context: Context, summary: RunSummary) -> None:
-        run_id = context.get("run_id")
         warehouses = self.hook.get("/stocks/locals") or []
         deposits = [d for d in self.erp.query("list_deposits") if _truthy(d.get("active", True))]
         summary.set("warehouses", len(warehouses))
@@ -75,7 +74,6 @@ class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
                             code,
                             "stale_link",
                             "error",
-                            run_id,
                             error=f"mapped to warehouse {existing[code]}, which AnyMarket no longer has",
                         )
                     continue
@@ -97,7 +95,7 @@ class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
                     )
                     existing[code] = str(warehouse["id"])
                     summary.note("linked", f"{label} → {warehouse['id']}")
-                    self._history(conn, code, "link", "ok", run_id, response=warehouse)
+                    self._history(conn, code, "link", "ok", response=warehouse)
                 elif not candidates:
                     summary.note("unmatched_deposits", label)
                     self._history(
@@ -105,7 +103,6 @@ class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
                         code,
                         "link",
                         "skipped",
-                        run_id,
                         error=f"no AnyMarket warehouse named {name!r}: map it by hand",
                     )
                 else:
@@ -116,7 +113,6 @@ class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
                         code,
                         "link",
                         "skipped",
-                        run_id,
                         error=f"several AnyMarket warehouses are named {name!r} ({ids}): map it by hand",
                     )
             linked_ids = set(existing.values())
@@ -156,18 +152,9 @@ class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
             )
         )
 
-    def _history(
-        self, conn: Connection, code: str, action: str, outcome: str, run_id: str | None, **kw: Any
-    ) -> None:
-        self.mapping.record_history(
-            self.integration.id,
-            entity_type="deposit",
-            entity_key=code,
-            action=action,
-            outcome=outcome,
-            run_id=run_id,
-            conn=conn,
-            **kw,
+    def _history(self, conn: Connection, code: str, action: str, outcome: str, **details: Any) -> None:
+        self.record_history(
+            entity_type="deposit", entity_key=code, action=action, outcome=outcome, conn=conn, **details
         )
 
 

@@ -56,7 +56,6 @@ class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
         from anymarket.erp.database import parse_timestamp
         from anymarket.orders.status_state import StatusStates
 
-        self._run_id = context.get("run_id") if context else None
         self._summary = summary
         self._states = StatusStates(mapping=self.mapping, integration_id=self.integration.id)
         for key in ("sent", "status_requests", "xml_requests", "unchanged", "held", "refused", "rejected"):
@@ -264,26 +263,7 @@ class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
                 templates.setdefault(str(row["value"]), str(template))
         return templates
 
-    def _history(
-        self,
-        order_id: str,
-        action: str,
-        outcome: str,
-        *,
-        request: Any = None,
-        response: Any = None,
-        error: str | None = None,
-        conn: Any = None,
-    ) -> None:
-        self.mapping.record_history(
-            self.integration.id,
-            entity_type="order",
-            entity_key=order_id,
-            action=action,
-            outcome=outcome,
-            request=request,
-            response=response,
-            error=error,
-            run_id=self._run_id,
-            conn=conn,
+    def _history(self, order_id: str, action: str, outcome: str, **details: Any) -> None:
+        self.record_history(
+            entity_type="order", entity_key=order_id, action=action, outcome=outcome, **details
         )

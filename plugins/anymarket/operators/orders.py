@@ -105,7 +105,6 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
     # -- the run ------------------------------------------------------------------------------
 
     def run(self, context: Context, summary: RunSummary) -> None:
-        self._run_id = context.get("run_id") if context else None
         self._alerts: list[str] = []
         # Callbacks that failed in this run wait for the next one: the watch loop polls every 0.5 s,
         # and an order AnyMarket cannot serve yet (a callback ahead of its order) would otherwise
@@ -191,15 +190,13 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         else:
             example = f"{order_id}: {outcome.detail}" if outcome.detail else order_id
             self._summary.note({"created": "new"}.get(outcome.kind, outcome.kind), example)
-            self.mapping.record_history(
-                self.integration.id,
+            self.record_history(
                 entity_type="order",
                 entity_key=order_id,
                 action=f"import:{source}",
                 outcome={"held": "held", "skipped": "skipped", "waiting": "skipped"}.get(outcome.kind, "ok"),
                 response={"result": outcome.kind, "erp_order_codes": list(outcome.erp_order_codes)},
                 error=outcome.detail or None,
-                run_id=self._run_id,
             )
         if outcome.kind == "created":
             for code in outcome.erp_order_codes:
@@ -228,14 +225,12 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         self.log.warning("Order %s (%s) failed: %s", order_id, source, error)
         failures = self.states.record_failure(order_id, error)
         self._summary.note("failed", f"{order_id}: {error[:300]}")
-        self.mapping.record_history(
-            self.integration.id,
+        self.record_history(
             entity_type="order",
             entity_key=order_id,
             action=f"import:{source}",
             outcome="error",
             error=error,
-            run_id=self._run_id,
         )
         if failures == ALERT_AFTER_FAILURES:
             self._alerts.append(f"{order_id}: {error[:300]}")

@@ -125,7 +125,6 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
 
         records = changes.to_send[list(_STATE_COLUMNS)].to_dict("records")
         batch_size = self.hook.params.stock_batch_size
-        run_id = context.get("run_id")
         self.log.info(
             "%d SKU x warehouse rows, %d changed, %d unlinked; sending in batches of %d",
             len(desired),
@@ -135,14 +134,14 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         )
         sending = time.perf_counter()
         for start in range(0, len(records), batch_size):
-            self._send(records[start : start + batch_size], summary, run_id)
+            self._send(records[start : start + batch_size], summary)
         summary.set("send_seconds", round(time.perf_counter() - sending, 3))
         if summary.counts["sent"]:
             self._emit_asset_event(context, summary.counts["sent"])
 
     # -- sending ------------------------------------------------------------------------------
 
-    def _send(self, rows: list[dict[str, Any]], summary: RunSummary, run_id: str | None) -> None:
+    def _send(self, rows: list[dict[str, Any]], summary: RunSummary) -> None:
         """PUT one batch; on a data error, split it until the refused rows are alone."""
         from anymarket.stock import stock_payload
 
@@ -154,12 +153,12 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
             if exc.status not in _DATA_ERRORS:
                 raise
             if len(rows) == 1:
-                self._reject(rows[0], body[0], exc, summary, run_id)
+                self._reject(rows[0], body[0], exc, summary)
                 return
             summary.count("batches_split")
             middle = len(rows) // 2
-            self._send(rows[:middle], summary, run_id)
-            self._send(rows[middle:], summary, run_id)
+            self._send(rows[:middle], summary)
+            self._send(rows[middle:], summary)
             return
         self._confirm(rows)
         summary.count("sent", len(rows))
@@ -188,7 +187,6 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         payload: dict[str, Any],
         error: AnyMarketAPIError,
         summary: RunSummary,
-        run_id: str | None,
     ) -> None:
         where = f"warehouse {row['stock_local_id']}" if row["stock_local_id"] else "the default warehouse"
         message = error.message or str(error)
@@ -208,8 +206,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
                 ],
                 ("quantity", "anymarket_id", "cost", "additional_time", "error", "rejected_at"),
             )
-            self.mapping.record_history(
-                self.integration.id,
+            self.record_history(
                 entity_type="sku",
                 entity_key=row["sku_code"],
                 action="send_stock",
@@ -222,7 +219,6 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
                     "fieldErrors": error.field_errors,
                 },
                 error=f"{message} (not sent again until its quantity, cost or crossdocking changes)",
-                run_id=run_id,
                 conn=conn,
             )
 

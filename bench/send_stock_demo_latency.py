@@ -20,34 +20,28 @@ import threading
 import time
 from pathlib import Path
 
-import requests
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "plugins")]
+sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
 from anymarket.mapping.database import MappingDatabase  # noqa: E402
+from anymarket_sandbox.testing import Api  # noqa: E402
 
 RUN = ROOT / ".run" / "demo"
 INTEGRATION = "demo"
 
 
-def api_session(token: str) -> requests.Session:
-    session = requests.Session()
-    session.headers["gumgaToken"] = token
-    return session
-
-
-def publish_skus(api: requests.Session, base: str, codes: list[str]) -> dict[str, str]:
+def publish_skus(api: Api, codes: list[str]) -> dict[str, str]:
     """Put the SKUs on the sandbox (one simple product each); ``{code: AnyMarket SKU id}``."""
-    brand = api.post(f"{base}/brands", json={"name": "Bench", "partnerId": "BENCH"}, timeout=10).json()
-    category = api.post(f"{base}/categories", json={"name": "Bench", "partnerId": "BENCH"}, timeout=10).json()
+    brand = api.post("/brands", json={"name": "Bench", "partnerId": "BENCH"}).json()
+    category = api.post("/categories", json={"name": "Bench", "partnerId": "BENCH"}).json()
     ids = {}
     for code in codes:
-        found = api.get(f"{base}/products", params={"sku": code}, timeout=10).json()["content"]
+        found = api.get("/products", params={"sku": code}).json()["content"]
         if not found:
             response = api.post(
-                f"{base}/products",
+                "/products",
                 json={
                     "title": f"Bench {code}",
                     "description": "bench",
@@ -74,7 +68,6 @@ def publish_skus(api: requests.Session, base: str, codes: list[str]) -> dict[str
                         }
                     ],
                 },
-                timeout=10,
             )
             response.raise_for_status()
             found = [response.json()]
@@ -93,7 +86,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=240.0)
     args = parser.parse_args()
     base = f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT', '8765')}/v2"
-    api = api_session(os.environ.get("SANDBOX_TOKEN", "sandbox-token"))
+    api = Api(base, os.environ.get("SANDBOX_TOKEN", "sandbox-token"))
     erp = sa.create_engine(f"sqlite:///{RUN / 'erp.db'}", connect_args={"timeout": 30})
     mapping = MappingDatabase.from_url(f"sqlite:///{RUN / 'mapping.db'}")
 
@@ -110,7 +103,7 @@ def main() -> None:
     if default.code not in deposit:
         raise SystemExit(f"deposit {default.code} is not mapped yet: let install_deposits run first")
     warehouse = deposit[default.code]["value"]
-    ids = publish_skus(api, base, [r.code for r in rows])
+    ids = publish_skus(api, [r.code for r in rows])
     for code, anymarket_id in ids.items():
         mapping.link(INTEGRATION, "sku", code, anymarket_id)
     print(
@@ -132,9 +125,7 @@ def main() -> None:
                     {"s": sku_id, "d": default.id},
                 ).scalar()
             expected = int(physical - float(reserved))
-            content = api.get(f"{base}/stocks", params={"sku": code, "limit": 100}, timeout=10).json()[
-                "content"
-            ]
+            content = api.get("/stocks", params={"sku": code, "limit": 100}).json()["content"]
             shown = [r["amount"] for r in content if str(r["stockLocal"]["id"]) == str(warehouse)]
             if shown and shown[0] == expected:
                 with lock:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from anymarket.mapping import models as m
-from anymarket.mapping.database import upsert, utcnow
+from anymarket.mapping.database import upsert, upsert_many, utcnow
 
 if TYPE_CHECKING:
     from anymarket.mapping.database import MappingDatabase
@@ -45,12 +45,11 @@ def remember_order_facts(
         "marketplace": order.get("marketPlace"),
         "need_invoice_xml": str(need).lower() == "true" if need is not None else False,
     }
+    now = utcnow()
+    row = {"integration_id": integration_id, "anymarket_order_id": str(order["id"]), **values}
+    # One INSERT ... ON CONFLICT: the callback, the feed and a backfill may import one order at once.
     with mapping._conn(conn) as c:
-        key = {"integration_id": integration_id, "anymarket_order_id": str(order["id"])}
-        if c.execute(sa.update(T).where(*(T.c[k] == v for k, v in key.items())).values(**values)).rowcount:
-            return
-        now = utcnow()
-        c.execute(sa.insert(T).values(**key, **values, state="new", created_at=now, updated_at=now))
+        upsert_many(c, T, [{**row, "state": "new", "created_at": now, "updated_at": now}], tuple(values))
 
 
 class StatusStates:

@@ -30,6 +30,9 @@ class FaultConfig:
     callback_retries: int = 3  # retries after the first failed attempt (AnyMarket: 3)
     callback_retry_delay: float = 0.2  # seconds between attempts
     callback_timeout: float = 5.0  # HTTP timeout of one delivery attempt
+    # "METHOD /v2/path" answered 404 as by an AnyMarket that lacks the endpoint (e.g. the newer
+    # "PUT /v2/orders/feeds/batch"), so clients' fallbacks can be tested.
+    missing_endpoints: list[str] = field(default_factory=list)
     seed: int | None = None
 
     def update(self, values: dict[str, Any]) -> None:

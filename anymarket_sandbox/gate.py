@@ -115,6 +115,10 @@ class ApiGate:
                     scope, replay, send_logged
                 )
                 return
+            if f"{scope['method']} {path}" in sb.faults.config.missing_endpoints:
+                entry["fault"] = "missing_endpoint"
+                await error_response(404, "Recurso não encontrado.")(scope, replay, send_logged)
+                return
             if decision.kind == "timeout":
                 # Sleep, then really handle the request: a client that gave up may have had its write
                 # applied anyway, exactly the situation idempotent clients must survive.

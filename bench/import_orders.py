@@ -3,7 +3,8 @@
     .venv/bin/python bench/import_orders.py [--steady 200] [--backfill 10000] [--latency-ms 50]
 
 1. steady state: N orders in the feed, one run; AnyMarket requests per imported order (target ≤ 2.05:
-   fetch + ack, feed pages amortised), without and with the partnerId write-back;
+   fetch + ack, feed pages amortised), with the partnerId write-back (the default) and without, with
+   batch acks (the default) and against an AnyMarket without ``PUT /orders/feeds/batch``;
 2. backfill: M orders created on one day at ``--latency-ms`` per request, imported with the
    ``created_from`` Param; orders per minute, requests per order, peak Python memory (tracemalloc);
 3. callbacks: sale-to-ERP latency through a real receiver while a run watches the inbox.
@@ -87,18 +88,23 @@ def create_orders(sandbox: SandboxServer, count: int, **spec: object) -> None:
         )
 
 
-def steady(count: int, send_partner_id: bool) -> None:
+def steady(count: int, *, send_partner_id: bool, batch_acks: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp, SandboxServer(port=0) as sandbox:
         setup(Path(tmp), sandbox, send_partner_id=send_partner_id)
+        if not batch_acks:
+            sandbox.admin.set_faults(missing_endpoints=["PUT /v2/orders/feeds/batch"])
         create_orders(sandbox, count)
         started = time.perf_counter()
         summary = run()
         elapsed = time.perf_counter() - started
         used = summary["requests_used"]
+        counts = summary["counts"]
         print(
-            f"steady state, partnerId write-back {'on ' if send_partner_id else 'off'}: {count} orders, "
-            f"{used} requests = {used / count:.3f} per order "
-            f"(feed pages {summary['counts'].get('feed_pages')}), {count / elapsed * 60:.0f} orders/min"
+            f"steady state, partnerId write-back {'on ' if send_partner_id else 'off'}, "
+            f"{'batch acks ' if batch_acks else 'single acks'}: {counts.get('new')} of {count} orders, "
+            f"{used} requests = {used / count:.3f} per order (target <= 2.05; feed pages "
+            f"{counts.get('feed_pages')}, ack requests {counts.get('ack_requests')}), "
+            f"{count / elapsed * 60:.0f} orders/min"
         )
 
 
@@ -187,8 +193,10 @@ def main() -> None:
     import logging
 
     logging.disable(logging.WARNING)
-    steady(args.steady, send_partner_id=False)
-    steady(args.steady, send_partner_id=True)
+    steady(args.steady, send_partner_id=True, batch_acks=True)
+    steady(args.steady, send_partner_id=False, batch_acks=True)
+    steady(args.steady, send_partner_id=True, batch_acks=False)
+    steady(args.steady, send_partner_id=False, batch_acks=False)
     callbacks(args.callbacks)
     backfill(args.backfill, args.latency_ms)
     print("sale-to-ERP latency in make demo (callbacks and feed alone): bench/import_orders_demo_latency.py")

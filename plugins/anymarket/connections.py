@@ -19,6 +19,8 @@ from anymarket.errors import ConfigurationError
 MAPPING_DB_CONN_ID = "anymarket_mapping_db"
 #: AnyMarket's documented limit for one ``PUT /stocks`` array ("Tamanho máximo do lote é de 200 itens").
 MAX_STOCK_BATCH_SIZE = 200
+#: Feed items per ``PUT /orders/feeds/batch`` (clients send chunks of 50).
+MAX_FEED_ACK_BATCH_SIZE = 50
 
 _ANYMARKET_EXTRA_DEFAULTS: dict[str, Any] = {
     "oi": None,
@@ -30,6 +32,7 @@ _ANYMARKET_EXTRA_DEFAULTS: dict[str, Any] = {
     "max_retry_after": 120.0,
     "stock_batch_size": 100,
     "page_size": 100,
+    "feed_ack_batch_size": MAX_FEED_ACK_BATCH_SIZE,
 }
 
 
@@ -96,6 +99,7 @@ class AnyMarketConnectionParams:
     max_retry_after: float
     stock_batch_size: int
     page_size: int
+    feed_ack_batch_size: int
 
     @classmethod
     def from_connection(cls, conn: Any) -> AnyMarketConnectionParams:
@@ -128,6 +132,7 @@ class AnyMarketConnectionParams:
                 max_retry_after=float(extra["max_retry_after"]),
                 stock_batch_size=int(extra["stock_batch_size"]),
                 page_size=int(extra["page_size"]),
+                feed_ack_batch_size=int(extra["feed_ack_batch_size"]),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(
@@ -140,6 +145,12 @@ class AnyMarketConnectionParams:
             raise ConfigurationError(
                 f"Connection '{conn.conn_id}': extra 'stock_batch_size' is {params.stock_batch_size}, but "
                 f"AnyMarket takes at most {MAX_STOCK_BATCH_SIZE} rows per PUT /stocks: lower it."
+            )
+        if not 0 <= params.feed_ack_batch_size <= MAX_FEED_ACK_BATCH_SIZE:
+            raise ConfigurationError(
+                f"Connection '{conn.conn_id}': extra 'feed_ack_batch_size' is {params.feed_ack_batch_size}; "
+                f"use 1..{MAX_FEED_ACK_BATCH_SIZE} (items per PUT /orders/feeds/batch) or 0 (one PUT per "
+                "item)."
             )
         if params.max_retries < 0:
             raise ConfigurationError(f"Connection '{conn.conn_id}': extra 'max_retries' must be 0 or more.")

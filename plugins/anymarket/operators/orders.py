@@ -47,8 +47,10 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
        one Brazilian day at a time, never before ``orders.cutoff_date``. Such a run does only this;
     2. **callbacks** waiting in the inbox: ``GET /orders/{id}`` and import each;
     3. **the feed**: ``GET /orders/feeds?limit=100`` until drained; each order fetched, imported, and
-       its item acked (``PUT /orders/feeds/{id}``) only after the ERP transaction committed (held or
-       skipped orders are acked once their state is stored; a failed one stays unacked);
+       its item acked only after the ERP transaction committed (held or skipped orders are acked once
+       their state is stored; a failed one stays unacked). Acks go in ``PUT /orders/feeds/batch`` chunks
+       of the connection's ``feed_ack_batch_size`` (one ``PUT /orders/feeds/{id}`` each where AnyMarket
+       lacks the batch endpoint), flushed before the feed is read again;
     4. **held orders** whose mapping now exists, and **pending-payment orders** due a re-read;
     5. **reconcile** — once a day, the last ``orders.reconcile_days`` days are listed again;
     6. **watch** — for ``orders.callback_watch_seconds``, callbacks arriving are imported within a
@@ -282,18 +284,35 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
 
     def _drain_feed(self) -> None:
         """Read the feed until it is drained; ack each item only after its order is stored."""
+        from anymarket.orders.feed_acks import FeedAcks
+
+        acks = FeedAcks(
+            hook=self.hook,
+            mapping=self.mapping,
+            integration_id=self.integration.id,
+            summary=self._summary,
+            batch_size=self.hook.params.feed_ack_batch_size,
+        )
         seen: dict[int, str] = {}
         while True:
             items = self.hook.get("/orders/feeds", {"limit": FEED_LIMIT}) or []
             self._summary.count("feed_pages")
             fresh = [i for i in items if seen.get(i["id"]) != i["token"]]
-            for item in fresh:
-                seen[item["id"]] = item["token"]
-                self._summary.count("feed_items")
-                outcome = self._import_by_id(str(item["id"]), source="feed")
-                if outcome is not None:
-                    self.hook.put(f"/orders/feeds/{item['id']}", {"token": item["token"]})
-                    self._summary.count("acked")
+            try:
+                for item in fresh:
+                    seen[item["id"]] = item["token"]
+                    self._summary.count("feed_items")
+                    if self._import_by_id(str(item["id"]), source="feed") is not None:
+                        acks.add(item["id"], item["token"])
+            except BaseException:
+                # The run stops midway: what is committed still gets acked, if AnyMarket lets us; the
+                # error under way is the one to report.
+                try:
+                    acks.flush()
+                except AnyMarketError as exc:
+                    self.log.warning("Feed acks left for the next run: %s", exc)
+                raise
+            acks.flush()  # before the next read, or the acked items would come back
             # A short page means the feed is drained (saves the request that would answer []); a page
             # of items already tried in this run means only failed ones are left: they wait.
             if len(items) < FEED_LIMIT or not fresh:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -141,7 +142,7 @@ def test_feed_import_creates_customer_order_items_reservation_and_acks_after(sho
         ("GET", "/v2/orders/feeds"),
         ("GET", f"/v2/orders/{order['id']}"),
         ("PUT", f"/v2/orders/partnerid/{order['id']}"),
-        ("PUT", f"/v2/orders/feeds/{order['id']}"),
+        ("PUT", "/v2/orders/feeds/batch"),
     ]
     # The ERP code is on the AnyMarket order; a second run finds nothing to do.
     assert shop.env.sandbox.admin.requests(method="PUT")[0]["body"] == {"partnerId": f"AM-{order['id']}"}
@@ -176,6 +177,68 @@ def test_killed_between_erp_commit_and_ack_reimports_nothing_and_acks_next_run(
     assert len(shop.reservations(order["id"])) == 1
     assert shop.feed() == {order["id"]: True}
     assert summary["counts"].get("new", 0) == 0 and summary["counts"]["acked"] == 1
+
+
+def test_feed_items_are_acked_in_batches_of_the_connection_size(
+    shop: Shop, reconnect: Callable[..., None]
+) -> None:
+    reconnect(feed_ack_batch_size=2)
+    orders = [shop.env.sandbox.admin.create_order(**order_spec()) for _ in range(5)]
+    summary = shop.run()
+    acks = shop.env.sandbox.admin.requests(method="PUT", path="/v2/orders/feeds/batch")
+    assert [[row["id"] for row in ack["body"]] for ack in acks] == [
+        [orders[0]["id"], orders[1]["id"]],
+        [orders[2]["id"], orders[3]["id"]],
+        [orders[4]["id"]],
+    ]
+    assert all(row["type"] == "ORDER" for ack in acks for row in ack["body"])
+    assert shop.feed() == {order["id"]: True for order in orders}
+    assert summary["counts"]["acked"] == 5 and summary["counts"]["ack_requests"] == 3
+
+
+def test_an_anymarket_without_batch_acks_gets_single_acks_and_is_remembered(shop: Shop) -> None:
+    admin = shop.env.sandbox.admin
+    admin.set_faults(missing_endpoints=["PUT /v2/orders/feeds/batch"])
+    first = admin.create_order(**order_spec())
+    shop.run()
+    assert shop.feed() == {first["id"]: True}
+    assert [r["path"] for r in admin.requests(method="PUT") if "/feeds/" in r["path"]] == [
+        "/v2/orders/feeds/batch",
+        f"/v2/orders/feeds/{first['id']}",
+    ]
+    admin.clear_requests()
+    second = admin.create_order(**order_spec())
+    shop.run()
+    # The next run does not probe the batch endpoint again (for a day).
+    assert [r["path"] for r in admin.requests(method="PUT") if "/feeds/" in r["path"]] == [
+        f"/v2/orders/feeds/{second['id']}"
+    ]
+    assert shop.feed() == {first["id"]: True, second["id"]: True}
+
+
+def test_a_run_stopped_midway_still_acks_what_it_committed(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = shop.env.sandbox.admin
+    done, broken = admin.create_order(**order_spec()), admin.create_order(**order_spec())
+    from anymarket.errors import AnyMarketUnavailableError
+    from anymarket.hooks.anymarket import AnyMarketHook
+
+    real_get = AnyMarketHook.get
+
+    def outage_on_second(self: AnyMarketHook, endpoint: str, params: Any = None) -> Any:
+        if endpoint == f"/orders/{broken['id']}":
+            raise AnyMarketUnavailableError("AnyMarket answered 503 five times")
+        return real_get(self, endpoint, params)
+
+    monkeypatch.setattr(AnyMarketHook, "get", outage_on_second)
+    with pytest.raises(AnyMarketUnavailableError):
+        shop.run()
+    assert shop.feed() == {done["id"]: True, broken["id"]: False}
+    monkeypatch.setattr(AnyMarketHook, "get", real_get)
+    shop.run()
+    assert shop.feed() == {done["id"]: True, broken["id"]: True}
+    assert len(shop.orders(done["id"])) == 1 and len(shop.orders(broken["id"])) == 1
 
 
 def test_failed_import_stays_unacked_and_succeeds_later(shop: Shop, monkeypatch: pytest.MonkeyPatch) -> None:

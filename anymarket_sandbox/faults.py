@@ -33,6 +33,9 @@ class FaultConfig:
     # "METHOD /v2/path" answered 404 as by an AnyMarket that lacks the endpoint (e.g. the newer
     # "PUT /v2/orders/feeds/batch"), so clients' fallbacks can be tested.
     missing_endpoints: list[str] = field(default_factory=list)
+    # "METHOD /v2/path" → a raw body answered 200 as JSON instead of the real handler: truncated JSON,
+    # wrong types, hostile text — whatever a client must survive from a misbehaving API.
+    raw_responses: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
 
     def update(self, values: dict[str, Any]) -> None:

@@ -13,6 +13,8 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+from starlette.responses import Response
+
 from anymarket_sandbox.errors import error_response
 
 if TYPE_CHECKING:
@@ -114,6 +116,12 @@ class ApiGate:
                 await error_response(decision.status, "Erro interno simulado pelo sandbox.")(
                     scope, replay, send_logged
                 )
+                return
+            canned = sb.faults.config.raw_responses.get(f"{scope['method']} {path}")
+            if canned is not None:
+                entry["fault"] = "raw_response"
+                response = Response(canned, status_code=200, media_type="application/json")
+                await response(scope, replay, send_logged)
                 return
             if f"{scope['method']} {path}" in sb.faults.config.missing_endpoints:
                 entry["fault"] = "missing_endpoint"

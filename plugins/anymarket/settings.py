@@ -89,7 +89,7 @@ class IntegrationConfig(_Settings):
     """One AnyMarket account and everything its DAGs need to know."""
 
     id: str
-    name: str
+    name: str = Field(min_length=1, max_length=200)
     environment: Literal["production", "sandbox"] = "production"
     anymarket_conn_id: str = ""
     erp_conn_id: str = ""

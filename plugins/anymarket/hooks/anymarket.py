@@ -235,7 +235,8 @@ class AnyMarketHook(HttpHook):
             content = body["content"]
             if not content:
                 return
-            ids = [item.get("id") if isinstance(item, dict) else item for item in content]
+            # Rows without an id (e.g. /stocks rows) are compared whole, or every page would look alike.
+            ids = [item.get("id", item) if isinstance(item, dict) else item for item in content]
             if ids == previous_ids:
                 log.warning(
                     "AnyMarket returned the same page twice for %s at offset %d; stopping", endpoint, offset
@@ -251,13 +252,38 @@ class AnyMarketHook(HttpHook):
                 return
             offset += len(content)
 
+    def stock_locals(self) -> list[dict[str, Any]]:
+        """The account's warehouses (``GET /stocks/locals``), each checked to have an id and a name."""
+        body = self.get("/stocks/locals")
+        if body is None:
+            return []
+        problems = []
+        if not isinstance(body, list):
+            problems.append(f"expected a list of warehouses, got {type(body).__name__}")
+        else:
+            for index, row in enumerate(body):
+                if not isinstance(row, dict):
+                    problems.append(f"[{index}] is {type(row).__name__}, not a warehouse object")
+                elif isinstance(row.get("id"), bool) or not isinstance(row.get("id"), int) or row["id"] <= 0:
+                    problems.append(f"[{index}].id is {row.get('id')!r}, not a warehouse id")
+                elif not isinstance(row.get("name"), str) or not 0 < len(row["name"].strip()) <= 255:
+                    problems.append(f"[{index}].name is {str(row.get('name'))[:60]!r}, not a name (1..255)")
+        if problems:
+            raise AnyMarketAPIError(
+                status=200,
+                method="GET",
+                endpoint="/stocks/locals",
+                message="malformed warehouses (nothing was changed): " + "; ".join(problems[:5]),
+            )
+        return body
+
     def test_connection(self) -> tuple[bool, str]:
         """Airflow's "Test connection": one authenticated request that reads the warehouses."""
         try:
-            locals_ = self.get("/stocks/locals")
+            locals_ = self.stock_locals()
         except Exception as exc:
             return False, str(exc)
-        return True, f"Connected to {self.params.base_url}: {len(locals_ or [])} warehouse(s) visible."
+        return True, f"Connected to {self.params.base_url}: {len(locals_)} warehouse(s) visible."
 
     # -- internals ----------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ class AnyMarketTestConnectionOperator(AnyMarketBaseOperator):
             )
         summary.set("base_url", params.base_url)
         summary.set("environment", self.integration.environment)
-        warehouses = self.hook.get("/stocks/locals") or []
+        warehouses = self.hook.stock_locals()
         summary.set("warehouses", len(warehouses))
         account_oi = self._oi_seen_on_stock_rows()
         if account_oi is None:

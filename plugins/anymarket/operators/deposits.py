@@ -41,7 +41,7 @@ class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
     automation = "install_deposits"
 
     def run(self, context: Context, summary: RunSummary) -> None:
-        warehouses = self.hook.get("/stocks/locals") or []
+        warehouses = self.hook.stock_locals()
         deposits = [d for d in self.erp.query("list_deposits") if _truthy(d.get("active", True))]
         summary.set("warehouses", len(warehouses))
         summary.set("erp_deposits", len(deposits))

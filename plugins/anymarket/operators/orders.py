@@ -136,17 +136,26 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             summary.note(f"held ({reason.split(':', 1)[0]})", f"{order_id}: {reason}")
         if self._alerts:
             raise OrdersFailedError(
-                f"{len(self._alerts)} order(s) failed {ALERT_AFTER_FAILURES} times in a row and stay queued "
-                f"(retried every run): {'; '.join(self._alerts[:10])}. Fix the cause shown; see the history "
-                "of each order in the mapping DB."
+                f"{len(self._alerts)} order(s) or feed item(s) failed and stay queued (orders after "
+                f"{ALERT_AFTER_FAILURES} failures in a row; retried every run): "
+                f"{'; '.join(self._alerts[:10])}. Fix the cause shown; see the history of each order in "
+                "the mapping DB."
             )
 
     # -- one order ----------------------------------------------------------------------------
 
-    def _import(self, order: dict[str, Any], *, source: str) -> Outcome | None:
+    def _import(
+        self, order: dict[str, Any], *, source: str, expected_id: str | None = None
+    ) -> Outcome | None:
         """Import one order and store its state; ``None`` when it failed (already recorded)."""
         from anymarket.orders.importer import Outcome, payload_hash
+        from anymarket.orders.validation import MalformedOrderError, validate_order
 
+        try:
+            validate_order(order, expected_id=expected_id)
+        except MalformedOrderError as exc:
+            self._failed(str(exc.order_id), source, exc)
+            return None
         order_id = str(order["id"])
         digest = payload_hash(order)
         previous = self.states.get(order_id)
@@ -249,7 +258,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
 
     def _import_by_id(self, order_id: str, *, source: str) -> Outcome | None:
         order = self._fetch(order_id, source)
-        return self._import(order, source=source) if order is not None else None
+        return self._import(order, source=source, expected_id=order_id) if order is not None else None
 
     # -- sources ------------------------------------------------------------------------------
 
@@ -295,8 +304,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         )
         seen: dict[int, str] = {}
         while True:
-            items = self.hook.get("/orders/feeds", {"limit": FEED_LIMIT}) or []
-            self._summary.count("feed_pages")
+            items = self._feed_page()
             fresh = [i for i in items if seen.get(i["id"]) != i["token"]]
             try:
                 for item in fresh:
@@ -317,6 +325,40 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             # of items already tried in this run means only failed ones are left: they wait.
             if len(items) < FEED_LIMIT or not fresh:
                 return
+
+    def _feed_page(self) -> list[dict[str, Any]]:
+        """One ``GET /orders/feeds`` page; items AnyMarket sent malformed are reported, not guessed at."""
+        body = self.hook.get("/orders/feeds", {"limit": FEED_LIMIT})
+        self._summary.count("feed_pages")
+        if body is None:
+            return []
+        if not isinstance(body, list):
+            raise AnyMarketAPIError(
+                status=200,
+                method="GET",
+                endpoint="/orders/feeds",
+                message=f"expected a list of {{id, token}} items, got {type(body).__name__}: "
+                f"{str(body)[:200]!r}",
+            )
+        items = []
+        for item in body:
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("id"), int)
+                and not isinstance(item["id"], bool)
+                and item["id"] > 0
+                and isinstance(item.get("token"), str)
+                and 0 < len(item["token"]) <= 255
+            ):
+                items.append(item)
+                continue
+            # Without a sound id and token it can be neither fetched nor acked: AnyMarket must fix it.
+            problem = f"malformed feed item {str(item)[:200]!r} (expected {{id: number, token: text}})"
+            self.log.warning("GET /orders/feeds: %s", problem)
+            self._summary.note("feed_malformed", problem)
+            if problem not in self._alerts:
+                self._alerts.append(problem)
+        return items
 
     def _release_holds(self) -> None:
         """Re-check held orders against today's mappings (no request); fetch and import the freed ones."""

@@ -161,3 +161,20 @@ class SandboxAdmin:
     def demo_tick(self) -> dict[str, Any]:
         """One demo step now (only when the server runs in demo mode)."""
         return self._call("POST", "/demo/tick")
+
+    # -- whole-state reads (soak invariant checks) ----------------------------------------------
+    def orders(self, oi: str | None = None) -> list[dict[str, Any]]:
+        """Every order of an account, each with ``statusHistory`` ``[{status, at, source}]``."""
+        return self._call("GET", "/orders", params={"oi": oi})
+
+    def stocks(self, oi: str | None = None) -> list[dict[str, Any]]:
+        """Every stock row of an account (``GET /v2/stocks`` shape, unpaged, no budget)."""
+        return self._call("GET", "/stocks", params={"oi": oi})
+
+    def catalog(self, oi: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """The stored ``products`` and ``skus`` of an account."""
+        return self._call("GET", "/catalog", params={"oi": oi})
+
+    def pause_demo(self, paused: bool = True) -> dict[str, Any]:
+        """Stop (or resume) the demo generator's marketplace activity."""
+        return self._call("PUT", "/demo", json={"paused": paused})

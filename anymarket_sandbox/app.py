@@ -14,7 +14,7 @@ from anymarket_sandbox.config import SandboxSettings
 from anymarket_sandbox.demo import DemoGenerator
 from anymarket_sandbox.errors import ApiError, error_response
 from anymarket_sandbox.gate import ApiGate
-from anymarket_sandbox.routes import admin_api, catalog, orders, products, stocks
+from anymarket_sandbox.routes import admin_api, catalog, marketplaces, orders, products, stocks
 from anymarket_sandbox.runtime import Sandbox
 
 
@@ -43,9 +43,10 @@ def create_app(settings: SandboxSettings | None = None) -> Any:
         openapi_url="/_sandbox/openapi.json",
     )
     api.state.sandbox = sandbox
-    for module in (catalog, products, stocks, orders):
+    for module in (catalog, products, stocks, orders, marketplaces):
         api.include_router(module.router, prefix="/v2")
     api.include_router(admin_api.router)
+    api.include_router(marketplaces.admin_router)
 
     @api.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,8 +62,13 @@ def parse_offset(raw: str | None) -> int:
         return 0
 
 
-def paged(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
+def paged(
+    request: Request, items: list[Any], render: Callable[[Any], dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Slice ``items`` by ``offset``/``limit`` and wrap them in the paging envelope.
+
+    ``render`` (stored form → wire form) is applied to the page only, so walking a large listing
+    costs one page of rendering per request rather than the whole collection.
 
     ``page.number`` is 1-based and ``totalPages`` at least 1, as the spec's examples and minimums
     say (the notes mark the base as uncertain; clients must walk by offset anyway).
@@ -71,6 +77,8 @@ def paged(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
     offset = parse_offset(request.query_params.get("offset"))
     total = len(items)
     content = items[offset : offset + limit]
+    if render is not None:
+        content = [render(item) for item in content]
     links = []
     if offset + limit < total:
         links.append(

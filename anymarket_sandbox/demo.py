@@ -43,6 +43,9 @@ class DemoGenerator:
         self.rng = random.Random(seed)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Set through PUT /_sandbox/demo: the timer keeps running but makes no sale, payment or
+        # cancellation (a soak's quiet period); an explicit POST /_sandbox/demo/tick still acts.
+        self.paused = False
 
     def seed_locals(self) -> None:
         """Create the demo warehouses that do not exist yet."""
@@ -64,6 +67,8 @@ class DemoGenerator:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
+            if self.paused:
+                continue
             try:
                 self.tick()
             except Exception:

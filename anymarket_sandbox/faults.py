@@ -36,6 +36,10 @@ class FaultConfig:
     # "METHOD /v2/path" → a raw body answered 200 as JSON instead of the real handler: truncated JSON,
     # wrong types, hostile text — whatever a client must survive from a misbehaving API.
     raw_responses: dict[str, str] = field(default_factory=dict)
+    # An order is not readable (``GET /v2/orders...`` answers 404 / leaves it out) for this many
+    # seconds after it was created, while its feed item and callbacks already exist: the eventual
+    # consistency a callback arriving before its order can be read runs into (used by the soak).
+    order_read_delay_seconds: float = 0.0
     seed: int | None = None
 
     def update(self, values: dict[str, Any]) -> None:

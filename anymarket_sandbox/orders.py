@@ -4,6 +4,7 @@ marketplace description, the status lifecycle, stock reservations."""
 from __future__ import annotations
 
 import random
+import time
 from typing import TYPE_CHECKING, Any
 
 from anymarket_sandbox import fake
@@ -180,6 +181,8 @@ def build_order(
         }
     )
     account.orders[order_id] = order
+    account.record_status(order_id, status, "marketplace")
+    account.created_monotonic[order_id] = time.monotonic()
     if status in RESERVING:
         _reserve(account, order, +1)
     sb.order_changed(account, order_id)
@@ -321,6 +324,7 @@ def apply_update(account: Account, order: dict[str, Any], body: dict[str, Any], 
         order["cancelDetails"] = body["cancelDetails"]
     if target != current:
         order["status"] = target
+        account.record_status(order["id"], target, "api" if enforce else "marketplace")
         order["marketPlaceStatus"] = MARKETPLACE_STATUS[target]
         if target == "PAID_WAITING_SHIP" and not order.get("paymentDate"):
             order["paymentDate"] = now_iso()

@@ -56,6 +56,22 @@ class Account:
     feed: OrderedDict[int, FeedItem] = field(default_factory=OrderedDict)
     callbacks: dict[int, dict[str, Any]] = field(default_factory=dict)
     nfe: dict[int, str] = field(default_factory=dict)
+    # order id -> [{"status", "at", "source": "marketplace" | "api"}], oldest first: every status the
+    # order went through and who moved it (admin/demo = marketplace, PUT /v2/orders = the client).
+    status_history: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # order id -> time.monotonic() of its creation (for the order_read_delay_seconds fault).
+    created_monotonic: dict[int, float] = field(default_factory=dict)
+
+    def record_status(self, order_id: int, status: str, source: str) -> None:
+        """Append one status to the order's history."""
+        self.status_history.setdefault(order_id, []).append(
+            {"status": status, "at": now_iso(), "source": source}
+        )
+
+    def readable(self, order_id: int, delay_seconds: float) -> bool:
+        """Whether the order may be read yet under the ``order_read_delay_seconds`` fault."""
+        created = self.created_monotonic.get(order_id)
+        return delay_seconds <= 0 or created is None or time.monotonic() - created >= delay_seconds
 
     def sku_by_partner_id(self, partner_id: str) -> dict[str, Any] | None:
         sku_id = self.sku_index.get(partner_id)

@@ -108,3 +108,129 @@ def seed_catalog(
         stocked = api.put("/stocks", json=[{"partnerId": s, "quantity": 10} for s in skus])
         assert stocked.status_code == 204, stocked.text
     return {"sp": sp, "recife": recife, "brand": brand, "category": category, "product": product.json()}
+
+
+# -- catalog import: a large AnyMarket catalog, seeded fast -------------------------------------------
+GENDER_CHOICES = ("MALE", "FEMALE", "UNISSEX", None)
+
+
+def seed_large_catalog(server: SandboxServer, products: int = 1000, *, seed: int = 7) -> dict[str, Any]:
+    """A catalog of ``products`` AnyMarket products for import tests and benches, in seconds.
+
+    Warehouses ("CD São Paulo" default, "CD Recife"), 6 brands (half without ``partnerId``), a
+    3-level category tree (some nodes without ``partnerId``) and the ``Cor``/``Tamanho`` types go
+    through ``/v2`` as a client would; products, SKUs and stock rows are written straight into the
+    running sandbox's state in its stored form (thousands of POSTs would take minutes). About 60 %
+    of the products have 2-4 variation SKUs, every 10th is inactive, SKUs have stock in one or both
+    warehouses. Deterministic for a given ``seed``. Returns the ids created.
+    """
+    import random
+
+    from anymarket_sandbox.state import now_iso
+
+    rng = random.Random(seed)
+    api = Api(server.base_url, server.token)
+    sp = api.post("/stocks/locals", json={"name": "CD São Paulo", "defaultLocal": True}).json()["data"]
+    recife = api.post("/stocks/locals", json={"name": "CD Recife"}).json()["data"]
+    brands = [
+        api.post("/brands", json={"name": f"Marca {n}", **({"partnerId": f"MB{n}"} if n % 2 else {})}).json()
+        for n in range(6)
+    ]
+    leaves = []
+    for r in range(3):
+        root = api.post("/categories", json={"name": f"Raiz {r}", "partnerId": f"CR{r}"}).json()
+        for c in range(2):
+            child = api.post(
+                "/categories",
+                json={
+                    "name": f"Sub {r}.{c}",
+                    "parent": {"id": root["id"]},
+                    **({"partnerId": f"CS{r}{c}"} if c else {}),
+                },
+            ).json()
+            for g in range(2):
+                leaves.append(
+                    api.post(
+                        "/categories", json={"name": f"Folha {r}.{c}.{g}", "parent": {"id": child["id"]}}
+                    ).json()
+                )
+    colours, sizes = ["Azul", "Verde", "Preto"], ["P", "M", "G"]
+    cor = api.post(
+        "/variations",
+        json={"name": "Cor", "visualVariation": True, "values": [{"description": c} for c in colours]},
+    ).json()
+    tamanho = api.post(
+        "/variations", json={"name": "Tamanho", "values": [{"description": s} for s in sizes]}
+    ).json()
+    value_ids = {(t["name"], v["description"]): v["id"] for t in (cor, tamanho) for v in t["values"]}
+
+    sb = server.sandbox
+    state = sb.state
+    with state.lock:
+        account = state.account()
+        for n in range(products):
+            product_id = state.next_id()
+            has_variations = rng.random() < 0.6
+            account.products[product_id] = {
+                "id": product_id,
+                "title": f"Produto {n}",
+                "description": f"Linha 1 do produto {n}<br>Linha 2 &amp; mais",
+                "externalIdProduct": f"EXT-{n}" if n % 3 else None,
+                "nbm": {"id": "61091000"},
+                "origin": {"id": rng.choice((0, 1, 2))} if n % 4 else None,
+                "model": f"Modelo {n}" if n % 2 else None,
+                "videoUrl": None,
+                "gender": rng.choice(GENDER_CHOICES),
+                "warrantyTime": rng.choice((3, 6, 12)),
+                "warrantyText": "Garantia do fabricante" if n % 5 == 0 else None,
+                "height": rng.randint(1, 50),
+                "width": rng.randint(5, 60),
+                "length": rng.randint(5, 80),
+                "weight": round(rng.uniform(0.1, 9.0), 3),
+                "priceFactor": 1,
+                "calculatedPrice": False,
+                "definitionPriceScope": "SKU",
+                "hasVariations": has_variations,
+                "isProductActive": n % 10 != 9,
+                "characteristics": [
+                    {"index": 1, "name": "Material", "value": rng.choice(("Algodão", "Poliéster"))},
+                    {"index": 2, "name": "Composição", "value": f"{rng.randint(50, 100)}%"},
+                ],
+                "allowAutomaticSkuMarketplaceCreation": True,
+                "kitComponents": None,
+                "categoryId": rng.choice(leaves)["id"],
+                "brandId": rng.choice(brands)["id"],
+            }
+            combos = (
+                rng.sample([(c, s) for c in colours for s in sizes], rng.randint(2, 4))
+                if has_variations
+                else [None]
+            )
+            for index, combo in enumerate(combos):
+                sku_id = state.next_id()
+                price = round(rng.uniform(10, 500), 2)
+                account.skus[sku_id] = {
+                    "id": sku_id,
+                    "productId": product_id,
+                    "title": f"Produto {n}" + (f" - {combo[0]} / {combo[1]}" if combo else ""),
+                    "partnerId": f"P{n:05d}-{index}",
+                    "ean": f"789{n:06d}{index:04d}" if index % 2 == 0 else None,
+                    "price": price,
+                    "sellPrice": round(price * 0.9, 2),
+                    "additionalTime": rng.choice((0, 0, 2)),
+                    "externalId": None,
+                    "active": True,
+                    "variationValueIds": [value_ids[("Cor", combo[0])], value_ids[("Tamanho", combo[1])]]
+                    if combo
+                    else [],
+                }
+                account.sku_index[f"P{n:05d}-{index}"] = sku_id
+                for local in (sp, recife):
+                    if local is sp or rng.random() < 0.5:
+                        account.stocks[(sku_id, local["id"])] = {
+                            "amount": rng.randint(0, 40),
+                            "reservation": 0,
+                            "cost": None,
+                            "updatedAt": now_iso(),
+                        }
+    return {"sp": sp, "recife": recife, "brands": brands, "leaves": leaves, "variations": [cor, tamanho]}

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from anymarket_sandbox.common import read_object, require, sandbox_of
 from anymarket_sandbox.errors import ApiError, not_found, unprocessable
 from anymarket_sandbox.orders import STATUSES, apply_update, build_order
-from anymarket_sandbox.routes.stocks import create_local
+from anymarket_sandbox.routes.stocks import create_local, render_stock
 
 router = APIRouter(prefix="/_sandbox")
 
@@ -199,3 +199,57 @@ async def demo_tick(request: Request) -> JSONResponse:
     if sb.demo is None:
         raise ApiError(409, "Demo mode is off.")
     return JSONResponse(sb.demo.tick())
+
+
+# -- soak and invariant checks: read the whole state without spending budget or logging -------------
+
+
+@router.get("/orders")
+async def list_all_orders(request: Request) -> JSONResponse:
+    """Every order of an account (``?oi=``), each with ``statusHistory`` (``[{status, at, source}]``,
+    source ``marketplace`` or ``api``), whatever its readability: for invariant checkers."""
+    sb = sandbox_of(request)
+    with sb.state.lock:
+        account = _account_for(request, {})
+        return JSONResponse(
+            [
+                {**copy.deepcopy(order), "statusHistory": copy.deepcopy(account.status_history.get(oid, []))}
+                for oid, order in account.orders.items()
+            ]
+        )
+
+
+@router.get("/stocks")
+async def list_all_stocks(request: Request) -> JSONResponse:
+    """Every stock row of an account (``?oi=``) in the ``GET /v2/stocks`` shape, unpaged."""
+    sb = sandbox_of(request)
+    with sb.state.lock:
+        account = _account_for(request, {})
+        rows = account.stocks.items()
+        return JSONResponse([render_stock(account, sku, local, row) for (sku, local), row in rows])
+
+
+@router.get("/catalog")
+async def get_catalog(request: Request) -> JSONResponse:
+    """``{"products": [...], "skus": [...]}`` of an account (``?oi=``) as stored: duplicate checks."""
+    sb = sandbox_of(request)
+    with sb.state.lock:
+        account = _account_for(request, {})
+        return JSONResponse(
+            {
+                "products": copy.deepcopy(list(account.products.values())),
+                "skus": copy.deepcopy(list(account.skus.values())),
+            }
+        )
+
+
+@router.put("/demo")
+async def configure_demo(request: Request) -> JSONResponse:
+    """``{"paused": bool}``: stop or resume the demo's marketplace activity (409 when not in demo mode)."""
+    body = await read_object(request)
+    sb = sandbox_of(request)
+    if sb.demo is None:
+        raise ApiError(409, "Demo mode is off.")
+    if "paused" in body:
+        sb.demo.paused = bool(body["paused"])
+    return JSONResponse({"paused": sb.demo.paused, "interval": sb.demo.interval})

@@ -155,14 +155,16 @@ def _check_category(account: Account, body: dict[str, Any]) -> int | None:
 
 @router.get("/categories")
 async def list_categories(request: Request, partnerId: str | None = None) -> JSONResponse:
-    """Root categories, paged. With ``partnerId`` the whole tree is searched, so a child category
-    can be found by its ERP code too (the real filter's scope is undocumented)."""
+    """Root categories only, paged, as the real API answers ("Consulta todas as categorias que estão
+    no primeiro nível"); ``partnerId`` filters those roots, so a child category is *not* found by
+    its ERP code here: clients read ``/categories/fullPath`` (or ``/categories/{id}``) for that."""
     account = account_of(request)
     with sandbox_of(request).state.lock:
-        if partnerId is not None:
-            items = [c for c in account.categories.values() if c.get("partnerId") == partnerId]
-        else:
-            items = [c for c in account.categories.values() if c.get("parentId") is None]
+        items = [
+            c
+            for c in account.categories.values()
+            if c.get("parentId") is None and (partnerId is None or c.get("partnerId") == partnerId)
+        ]
         return JSONResponse(paged(request, [render_category(account, c) for c in items]))
 
 

@@ -37,6 +37,19 @@ def _order(account: Account, raw_id: str) -> dict[str, Any]:
     return order
 
 
+def _read_delay(request: Request) -> float:
+    """Seconds a new order stays unreadable (the ``order_read_delay_seconds`` fault; 0 = off)."""
+    return float(sandbox_of(request).faults.snapshot().order_read_delay_seconds or 0)
+
+
+def _readable_order(request: Request, account: Account, raw_id: str) -> dict[str, Any]:
+    """:func:`_order` for reads: a 404, like an unknown id, while the order is not readable yet."""
+    order = _order(account, raw_id)
+    if not account.readable(order["id"], _read_delay(request)):
+        raise not_found(raw_id)
+    return order
+
+
 @router.get("/orders")
 async def list_orders(
     request: Request,
@@ -54,9 +67,12 @@ async def list_orders(
             f"Status inválido: '{status}'.", [{"field": "status", "message": "valor inválido"}]
         )
     account = account_of(request)
+    delay = _read_delay(request)
     with sandbox_of(request).state.lock:
         selected = []
         for order in account.orders.values():
+            if not account.readable(order["id"], delay):
+                continue
             created = parse_aware_datetime(order["createdAt"], "createdAt")
             if after is not None and created < after:
                 continue
@@ -137,7 +153,7 @@ async def set_partner_id(request: Request, order_id: str) -> JSONResponse:
 async def get_order(request: Request, order_id: str) -> JSONResponse:
     account = account_of(request)
     with sandbox_of(request).state.lock:
-        return JSONResponse(copy.deepcopy(_order(account, order_id)))
+        return JSONResponse(copy.deepcopy(_readable_order(request, account, order_id)))
 
 
 @router.get("/orders/{marketplace}/{id_in_marketplace}")
@@ -145,8 +161,11 @@ async def get_order_by_marketplace(
     request: Request, marketplace: str, id_in_marketplace: str
 ) -> JSONResponse:
     account = account_of(request)
+    delay = _read_delay(request)
     with sandbox_of(request).state.lock:
         for order in account.orders.values():
+            if not account.readable(order["id"], delay):
+                continue
             if order["marketPlace"] == marketplace and id_in_marketplace in (
                 order["marketPlaceId"],
                 order["marketPlaceNumber"],

@@ -54,13 +54,17 @@ PRODUCT_FIELDS = (
 )
 GENDERS = {"MALE", "FEMALE", "BOY", "GIRL", "UNISSEX", "BABIES", "CHILDISH_UNISSEX"}
 SKU_PUT_FIELDS = {"title", "partnerId", "ean", "price", "sellPrice", "externalId", "active"}
+# maxLength of the spec's PostProduct/ProductUpdate: AnyMarket answers 422 beyond them.
+TEXT_LIMITS = {"title": 150, "description": 10000, "videoUrl": 255}
 # Images become PROCESSED this long after upload, imitating AnyMarket's asynchronous image pipeline.
 IMAGE_PROCESSING_SECONDS = 2.0
 
 
 # -- rendering ----------------------------------------------------------------------------------
 def sku_amount(account: Account, sku_id: int) -> float:
-    return sum(row["amount"] for (sid, _), row in account.stocks.items() if sid == sku_id)
+    # Looked up per warehouse: scanning every stock row per SKU made large listings quadratic.
+    rows = (account.stocks.get((sku_id, local_id)) for local_id in account.stock_locals)
+    return sum(row["amount"] for row in rows if row is not None)
 
 
 def render_sku(account: Account, sku: dict[str, Any]) -> dict[str, Any]:
@@ -112,12 +116,18 @@ def render_image(image: dict[str, Any]) -> dict[str, Any]:
     return strip_none(out)
 
 
+def _image_order(image: dict[str, Any]) -> tuple[int, int]:
+    return (image.get("index") or 0, image["id"])
+
+
 def product_images(account: Account, product_id: int) -> list[dict[str, Any]]:
-    images = [i for i in account.images.values() if i["productId"] == product_id]
-    return sorted(images, key=lambda i: (i.get("index") or 0, i["id"]))
+    return sorted((i for i in account.images.values() if i["productId"] == product_id), key=_image_order)
 
 
-def render_product(account: Account, product: dict[str, Any]) -> dict[str, Any]:
+def render_product(
+    account: Account, product: dict[str, Any], skus: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """``skus``: the product's stored SKUs when the caller has them grouped (listings)."""
     out = {k: product.get(k) for k in PRODUCT_FIELDS}
     out["id"] = product["id"]
     category = account.categories.get(product.get("categoryId"))
@@ -131,7 +141,9 @@ def render_product(account: Account, product: dict[str, Any]) -> dict[str, Any]:
     if brand is not None:
         out["brand"] = strip_none(dict(brand))
     out["images"] = [render_image(i) for i in product_images(account, product["id"])]
-    out["skus"] = [render_sku(account, s) for s in account.skus.values() if s["productId"] == product["id"]]
+    if skus is None:
+        skus = [s for s in account.skus.values() if s["productId"] == product["id"]]
+    out["skus"] = [render_sku(account, s) for s in skus]
     return strip_none(out)
 
 
@@ -154,6 +166,13 @@ def _check_product_fields(
     if creating:
         require(body, ["title"])
     errors = []
+    for key, limit in TEXT_LIMITS.items():
+        if body.get(key) is not None and len(str(body[key])) > limit:
+            errors.append({"field": key, "message": f"tamanho máximo {limit}"})
+    for key in ("height", "width", "length", "weight", "warrantyTime"):
+        value = body.get(key)
+        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or value < 0):
+            errors.append({"field": key, "message": "deve ser um número não negativo"})
     if body.get("definitionPriceScope") is not None and body["definitionPriceScope"] not in PRICE_SCOPES:
         errors.append({"field": "definitionPriceScope", "message": "valor inválido"})
     if body.get("gender") is not None and body["gender"] not in GENDERS:
@@ -162,6 +181,11 @@ def _check_product_fields(
     if origin is not None and not (isinstance(origin, dict) and origin.get("id") in range(0, 9)):
         errors.append({"field": "origin.id", "message": "deve estar entre 0 e 8"})
     if errors:
+        if len(errors) == 1 and errors[0]["field"] in TEXT_LIMITS:
+            field = errors[0]["field"]
+            raise unprocessable(
+                f"O campo '{field}' deve ter no máximo {TEXT_LIMITS[field]} caracteres.", errors
+            )
         raise unprocessable("Dados do produto inválidos.", errors)
     category_id = _ref_id(body, "category")
     if category_id is not None and category_id not in account.categories:
@@ -219,6 +243,15 @@ def _check_sku_body(
                 )
 
 
+def _check_parent_sku(product: dict[str, Any], sku: dict[str, Any], prefix: str) -> None:
+    """Variations are mandatory for the SKUs of a product with variations (and only for them)."""
+    if product.get("hasVariations") and not sku.get("variations"):
+        raise unprocessable(
+            f"O produto possui variações: o SKU '{sku.get('partnerId')}' deve informar suas variações.",
+            [{"field": prefix + "variations", "message": "obrigatório para produtos com variações"}],
+        )
+
+
 def _type_by_name(account: Account, name: str) -> dict[str, Any] | None:
     for vtype in account.variation_types.values():
         if vtype["name"].lower() == str(name).lower():
@@ -271,9 +304,17 @@ def _create_sku(sb: Any, account: Account, product_id: int, body: dict[str, Any]
     return sku
 
 
-def _add_image(sb: Any, account: Account, product_id: int, body: dict[str, Any]) -> dict[str, Any]:
+def _add_image(
+    sb: Any,
+    account: Account,
+    product_id: int,
+    body: dict[str, Any],
+    added: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Store one image. ``added``: the images of a product being created, kept by the caller (no scan
+    of every image of the account per image; the caller then settles the main image once)."""
     require(body, ["url"])
-    existing = product_images(account, product_id)
+    existing = added if added is not None else product_images(account, product_id)
     image = {
         "id": sb.state.next_id(),
         "productId": product_id,
@@ -288,15 +329,18 @@ def _add_image(sb: Any, account: Account, product_id: int, body: dict[str, Any])
         for other in existing:
             other["main"] = False
     account.images[image["id"]] = image
-    _ensure_main_image(account, product_id)
+    if added is not None:
+        added.append(image)
+    else:
+        _ensure_main_image(account, product_id)
     return image
 
 
-def _ensure_main_image(account: Account, product_id: int) -> None:
+def _ensure_main_image(account: Account, product_id: int, images: list[dict[str, Any]] | None = None) -> None:
     """If no image is main, the lowest index becomes main (AnyMarket's rule)."""
-    images = product_images(account, product_id)
-    if images and not any(i["main"] for i in images):
-        images[0]["main"] = True
+    ordered = sorted(images, key=_image_order) if images is not None else product_images(account, product_id)
+    if ordered and not any(i["main"] for i in ordered):
+        ordered[0]["main"] = True
 
 
 def _product(account: Account, raw_id: str) -> dict[str, Any]:
@@ -316,7 +360,13 @@ async def list_products(request: Request, sku: str | None = None) -> JSONRespons
         if sku is not None:
             owner = account.sku_by_partner_id(sku)
             products = [p for p in products if owner is not None and p["id"] == owner["productId"]]
-        return JSONResponse(paged(request, [render_product(account, p) for p in products]))
+        # SKUs grouped once per request: a scan per product made a page of a large catalog slow.
+        skus_of: dict[int, list[dict[str, Any]]] = {}
+        for stored in account.skus.values():
+            skus_of.setdefault(stored["productId"], []).append(stored)
+        return JSONResponse(
+            paged(request, products, lambda p: render_product(account, p, skus_of.get(p["id"], [])))
+        )
 
 
 @router.post("/products")
@@ -338,6 +388,7 @@ async def create_product(request: Request) -> JSONResponse:
                     "SKU inválido.", [{"field": f"skus[{index}]", "message": "objeto esperado"}]
                 )
             _check_sku_body(account, sku, f"skus[{index}].", seen)
+            _check_parent_sku(body, sku, f"skus[{index}].")
         images = body.get("images") or []
         for index, image in enumerate(images):
             require(image, ["url"], prefix=f"images[{index}].")
@@ -349,8 +400,10 @@ async def create_product(request: Request) -> JSONResponse:
         account.products[product["id"]] = product
         for sku in skus:
             _create_sku(sb, account, product["id"], sku)
+        added: list[dict[str, Any]] = []
         for image in images:
-            _add_image(sb, account, product["id"], image)
+            _add_image(sb, account, product["id"], image, added)
+        _ensure_main_image(account, product["id"], added)
         return JSONResponse(render_product(account, product), status_code=201)
 
 

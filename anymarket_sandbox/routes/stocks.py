@@ -238,5 +238,5 @@ async def list_stocks(
                 continue
             if hasReservation is not None and (row["reservation"] > 0) != (hasReservation.lower() == "true"):
                 continue
-            rows.append(render_stock(account, sku_id, local_id, row))
-        return JSONResponse(paged(request, rows))
+            rows.append((sku_id, local_id, row))
+        return JSONResponse(paged(request, rows, lambda r: render_stock(account, *r)))

@@ -38,6 +38,15 @@ class AnyMarketAPIError(AnyMarketError):
         self.retry_after = retry_after
         super().__init__(self._describe())
 
+    def as_record(self) -> dict[str, Any]:
+        """AnyMarket's answer as kept in the history (what a person needs to fix the data)."""
+        return {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "fieldErrors": self.field_errors,
+        }
+
     @property
     def retryable(self) -> bool:
         return self.status == 429 or self.status >= 500

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from anymarket import changes
+from anymarket.changes import Changes
 from anymarket.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -170,50 +172,14 @@ def desired_stock(
     return result.merge(per_sku, on="sku_id", how="left")
 
 
-@dataclass(frozen=True)
-class Changes:
-    """The outcome of comparing what AnyMarket must show with what it last accepted."""
-
-    to_send: pd.DataFrame
-    unchanged: int
-    rejected_unchanged: pd.DataFrame
-
-
 def select_changes(
     desired: pd.DataFrame, sent: pd.DataFrame, rejected: pd.DataFrame, *, full_resend: bool = False
 ) -> Changes:
-    """Rows of ``desired`` (linked: with ``anymarket_id``) that AnyMarket must receive.
-
-    A row is sent when no accepted row exists for its SKU x warehouse or any of :data:`COMPARED`
-    differs. A row AnyMarket refused with exactly the same values is held back (it would be refused
-    again) until a value changes. ``full_resend`` sends every row, held-back ones included.
-
-    :param sent: accepted state, columns ``KEY + COMPARED``.
-    :param rejected: refused rows, same columns.
-    """
-    if full_resend:
-        return Changes(desired, 0, desired.iloc[:0])
-    same_as_sent = _same_values(desired, sent)
-    candidates = desired[~same_as_sent]
-    same_as_rejected = _same_values(candidates, rejected)
-    return Changes(
-        to_send=candidates[~same_as_rejected],
-        unchanged=int(same_as_sent.sum()),
-        rejected_unchanged=candidates[same_as_rejected],
+    """Rows of ``desired`` (linked: with ``anymarket_id``) AnyMarket must receive, per SKU x warehouse
+    (see :func:`anymarket.changes.select_changes`)."""
+    return changes.select_changes(
+        desired, sent, rejected, key=KEY, compared=COMPARED, full_resend=full_resend
     )
-
-
-def _same_values(rows: pd.DataFrame, state: pd.DataFrame) -> np.ndarray:
-    """Per row of ``rows``: does ``state`` hold its key with equal :data:`COMPARED` values?"""
-    if state.empty or rows.empty:
-        return np.zeros(len(rows), dtype=bool)
-    merged = rows[KEY + COMPARED].merge(state[KEY + COMPARED], on=KEY, how="left", suffixes=("", "_state"))
-    same = np.ones(len(merged), dtype=bool)
-    for column in COMPARED:
-        left, right = merged[column], merged[f"{column}_state"]
-        # Both missing (a cost never sent) counts as equal.
-        same &= ((left == right) | (left.isna() & right.isna())).to_numpy()
-    return same
 
 
 def stock_payload(row: dict[str, Any]) -> dict[str, Any]:

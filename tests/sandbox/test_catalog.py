@@ -33,7 +33,9 @@ def test_category_tree_and_full_path(api: Api) -> None:
     assert child["path"] == "Brinquedos/Brinquedos para Bebês"
     roots = api.get("/categories").json()
     assert [c["id"] for c in roots["content"]] == [root["id"]]
-    assert api.get("/categories", params={"partnerId": "C2"}).json()["content"][0]["id"] == child["id"]
+    # Like the real API, the listing (and its partnerId filter) covers the root level only.
+    assert api.get("/categories", params={"partnerId": "C1"}).json()["content"][0]["id"] == root["id"]
+    assert api.get("/categories", params={"partnerId": "C2"}).json()["content"] == []
     detail = api.get(f"/categories/{root['id']}").json()
     assert [c["id"] for c in detail["children"]] == [child["id"]]
     assert api.get(f"/categories/{child['id']}").json()["parent"] == {"id": root["id"], "partnerId": "C1"}

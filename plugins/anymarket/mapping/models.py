@@ -269,3 +269,117 @@ order_status_sync = sa.Table(
     *_timestamps(),
     sa.Index(None, "integration_id", "state"),
 )
+
+# -- Send prices (migration 0006) ----------------------------------------------------------------
+# What AnyMarket last *accepted* per SKU and price target, written only after a 2xx (or, for
+# ``PUT /skus/marketplaces/prices``, a 200 that named no error for the listing). ``scope`` is the
+# ``products.price_scope`` the price was sent under and ``target`` where it went: '' for the SKU
+# itself (SKU), the ``stockLocalId`` ('' = default warehouse) of the stock row (COST) or the listing
+# id (SKU_MARKETPLACE). ``price``/``sell_price`` are "preço de"/"preço por" (SKU: price/sellPrice;
+# SKU_MARKETPLACE: price/discountPrice), ``cost`` the cost of the COST scope. ``anymarket_id`` is
+# the SKU id the price went to (a re-linked SKU is sent again); ``anymarket_product_id`` the product
+# of a SKU-scope PUT, kept so the product need not be looked up again.
+price_sent = sa.Table(
+    "price_sent",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("scope", sa.String(20), primary_key=True),
+    sa.Column("sku_code", sa.String(200), primary_key=True),
+    sa.Column("target", sa.String(64), primary_key=True),
+    sa.Column("anymarket_id", sa.String(200), nullable=False),
+    sa.Column("anymarket_product_id", sa.String(200)),
+    sa.Column("price", sa.Numeric(15, 2)),
+    sa.Column("sell_price", sa.Numeric(15, 2)),
+    sa.Column("cost", sa.Numeric(15, 2)),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Prices AnyMarket refused with exactly these values: not offered again until a value changes (or a
+# full resend); ``error`` is AnyMarket's message (also in the SKU's history).
+price_rejected = sa.Table(
+    "price_rejected",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("scope", sa.String(20), primary_key=True),
+    sa.Column("sku_code", sa.String(200), primary_key=True),
+    sa.Column("target", sa.String(64), primary_key=True),
+    sa.Column("anymarket_id", sa.String(200), nullable=False),
+    sa.Column("price", sa.Numeric(15, 2)),
+    sa.Column("sell_price", sa.Numeric(15, 2)),
+    sa.Column("cost", sa.Numeric(15, 2)),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The marketplace listings ("anúncios") of each SKU as last read from ``GET /skus/{id}/marketplaces``
+# (SKU_MARKETPLACE scope): ``listings`` = ``[{"id", "marketPlace", "accountName"}]`` (an empty list
+# is remembered too, so a SKU without listings is not re-read every run). ``anymarket_id`` is the
+# SKU id they were read for; ``read_at`` drives the periodic re-read that finds new listings.
+price_listings = sa.Table(
+    "price_listings",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("sku_code", sa.String(200), primary_key=True),
+    sa.Column("anymarket_id", sa.String(200), nullable=False),
+    sa.Column("listings", sa.JSON, nullable=False),
+    sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# -- Catalog import (migration 0007) -------------------------------------------------------------
+# Where an interrupted catalog import (AnyMarket → ERP) continues: one row per integration and
+# scope. ``stage`` is the listing being walked (brands, categories, products) and ``position`` the
+# number of its items already committed to the ERP (the next ``offset``); ``last_anymarket_id`` the
+# last of them, for the log. ``failed`` lists product ids that failed, retried when the stage ends.
+# A row unfinished and younger than 7 days (``started_at``) is resumed; an older one is ignored
+# and the import starts over — harmless, since every write is an upsert keyed on the links.
+catalog_import_checkpoints = sa.Table(
+    "catalog_import_checkpoints",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("scope", sa.String(16), primary_key=True),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("last_anymarket_id", sa.String(64)),
+    sa.Column("failed", sa.JSON, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+)
+
+# -- Sync products (migration 0004) --------------------------------------------------------------
+# One row per ERP product the product sync has placed on AnyMarket. The ids live in ``links``
+# (product, sku and image links; the product and SKU links' ``payload_hash`` is the hash of the
+# last PUT/POST body AnyMarket accepted for them), so stock, orders and prices find them there.
+# ``data_hash`` is the hash of everything the product should look like on AnyMarket (product, SKUs,
+# images and the settings that shape them) at the last run that finished the product: a product
+# whose data hashes the same needs no request at all. It is NULL while a product is half done
+# (a run stopped between its requests), so the next run diffs it piece by piece and sends only
+# what is missing. ``images_hash`` is the image set last reconciled and ``main_image`` the key of
+# the image AnyMarket shows first.
+product_sync = sa.Table(
+    "product_sync",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("product_code", sa.String(200), primary_key=True),
+    sa.Column("anymarket_id", sa.String(200), nullable=False),
+    sa.Column("data_hash", sa.String(64)),
+    sa.Column("images_hash", sa.String(64)),
+    sa.Column("main_image", sa.String(200)),
+    sa.Column("synced_at", sa.DateTime(timezone=True)),
+    *_timestamps(),
+)
+
+# Products AnyMarket (or the sync's own checks, ``status`` NULL) refused, with AnyMarket's message:
+# not sent again until their ERP data hashes differently (or a manual resend), so one bad product
+# costs one request, not one per run. The row goes away when the product is accepted.
+product_rejected = sa.Table(
+    "product_rejected",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("product_code", sa.String(200), primary_key=True),
+    sa.Column("data_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("field_errors", sa.JSON),
+    sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=False),
+)

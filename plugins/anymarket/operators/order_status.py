@@ -137,7 +137,7 @@ class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
                 order_id,
                 "status_rejected",
                 "error",
-                response={"status": exc.status, "message": exc.message, "fieldErrors": exc.field_errors},
+                response=exc.as_record(),
                 error=f"{exc} (tried again once the ERP data changes)",
             )
             self._finish(order_id, digest, "rejected", str(exc))

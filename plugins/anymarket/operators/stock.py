@@ -212,12 +212,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
                 action="send_stock",
                 outcome="error",
                 request=payload,
-                response={
-                    "status": error.status,
-                    "code": error.code,
-                    "message": error.message,
-                    "fieldErrors": error.field_errors,
-                },
+                response=error.as_record(),
                 error=f"{message} (not sent again until its quantity, cost or crossdocking changes)",
                 conn=conn,
             )

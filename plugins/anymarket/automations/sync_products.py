@@ -1,0 +1,81 @@
+"""Sync products: the ERP catalog on AnyMarket (products, SKUs, images), only what changed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from airflow.sdk import Param
+
+from anymarket.automations import Automation
+
+if TYPE_CHECKING:
+    from anymarket.settings import IntegrationConfig
+
+
+def _add_tasks(integration: IntegrationConfig) -> None:
+    from anymarket.operators.products import AnyMarketSyncProductsOperator
+
+    AnyMarketSyncProductsOperator(task_id="sync_products", integration_id=integration.id)
+
+
+AUTOMATION = Automation(
+    name="sync_products",
+    title="Sync products",
+    # Every minute: a run with no ERP change reads the last two minutes' changes and sends nothing.
+    default_schedule="* * * * *",
+    tags=("catalog",),
+    add_tasks=_add_tasks,
+    params={
+        "product_code": Param(
+            None,
+            type=["null", "string"],
+            title="Product code",
+            description="Send only this ERP product, changed or not (e.g. after fixing a refused one).",
+        ),
+        "full_sync": Param(
+            False,
+            type="boolean",
+            title="Full sync",
+            description="Look at every product and send every piece again, changed or not.",
+        ),
+    },
+    doc="""
+Places the ERP catalog on AnyMarket: new products, products changed in the ERP (name, description,
+brand, category, technical sheet, dimensions, images, SKUs, variations…) and products made
+inactive. A run looks only at products whose row or SKUs changed since the last run (the ERP's
+`updated_at`) and sends only the pieces that differ from what AnyMarket last accepted, so an
+unchanged catalog costs no request.
+
+- **First** the product's brand and category (parents before children) and its variation types
+  and values are found on AnyMarket (by `partnerId` = ERP code, or name) or created, and linked;
+  the `brand`/`category` mappings override the lookup.
+- **New product**: `GET /products?sku=` first — an AnyMarket product that already has the SKU is
+  adopted (linked, never duplicated) — else one `POST /products` with its SKUs and images
+  (2 requests per product). Price settings (`products.price_format`, `price_factor`,
+  `price_scope`) set `priceFactor`/`calculatedPrice`/`definitionPriceScope` at creation; SKUs are
+  created with stock 0 (send stock sends the quantities) and the prices of `products.price_list`.
+- **Existing product**: `PUT /products/{id}` only when its fields changed; SKUs: `PUT` the changed
+  ones (title, EAN, active — prices are send prices' job), `POST` new ones; images per
+  `products.send_images` (`yes` / `new_products_only` / `no`): new ones posted, removed ones deleted
+  only when `products.delete_removed_images`, the first ERP image made the main one; with
+  `products.replicate_parent_images` the product's images are repeated for every colour.
+- **Fields**: title, description (HTML-escaped; line breaks become `<br>` when
+  `products.description_line_breaks_to_br`), NCM (`nbm`), fiscal origin, dimensions, video; the
+  technical sheet goes as `characteristics` through the `attribute` mapping, except `Modelo`,
+  `Gênero`, `Tempo de Garantia` and `Texto de Garantia`, which fill `model`, `gender`,
+  `warrantyTime` and `warrantyText` (an attribute mapping to one of those names does the same).
+  Crossdocking days become the SKUs' `additionalTime` when `products.send_crossdocking`.
+- A product AnyMarket refuses (e.g. a title over 150 characters) is recorded with AnyMarket's
+  message (history and `product_rejected`) and skipped until it changes in the ERP; the run goes on.
+  A product is marked synced only once AnyMarket accepted every piece, so a run stopped half-way
+  (budget, outage) is continued by the next one without repeating what was accepted.
+
+Params: `product_code` sends one product (changed or not); `full_sync` looks at every product and
+sends every piece again. The run summary counts created, adopted, updated, unchanged, rejected,
+write requests and the requests used.
+
+ERP queries: `product_changed`, `product_rows`, `product_skus`, `product_sku_variations`,
+`product_images`, `product_attributes`, `product_brands`, `product_categories`
+(`include/sql/erp/queries/`).
+""",
+)

@@ -1,0 +1,1 @@
+"""The catalog: ERP products to AnyMarket (sync) and AnyMarket products to the ERP (import)."""

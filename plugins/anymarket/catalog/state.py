@@ -1,0 +1,313 @@
+"""What the product sync knows AnyMarket holds: product/SKU/image links and per-product sync state.
+
+Read in chunks of products (``load``) and written right after each request AnyMarket accepted, so a
+run stopped anywhere loses nothing and repeats nothing: the next one sends only what is missing.
+
+- ``links`` ``product``: ERP product code → AnyMarket product id; ``payload_hash`` = hash of the
+  last product body AnyMarket accepted.
+- ``links`` ``sku``: ERP SKU code → AnyMarket SKU id (what send stock, send prices and import
+  orders read); ``payload_hash`` = hash of the last SKU body accepted; attributes ``{"product"}``.
+- ``links`` ``image``: ``<product code>:<image key>`` → AnyMarket image id; attributes
+  ``{"url", "variation"}``.
+- ``product_sync`` / ``product_rejected``: see :mod:`anymarket.mapping.models`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from anymarket.mapping import models as m
+from anymarket.mapping.database import upsert, upsert_many, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from anymarket.mapping.database import MappingDatabase
+
+
+@dataclass
+class LinkedImage:
+    anymarket_id: str
+    url: str
+    variation: str | None
+
+
+@dataclass
+class ProductState:
+    """One product as the mapping DB has it (empty for a product never placed on AnyMarket)."""
+
+    code: str
+    anymarket_id: str | None = None
+    product_hash: str | None = None
+    data_hash: str | None = None
+    images_hash: str | None = None
+    main_image: str | None = None
+    skus: dict[str, str] = field(default_factory=dict)  # SKU code → AnyMarket SKU id
+    sku_hashes: dict[str, str | None] = field(default_factory=dict)
+    images: dict[str, LinkedImage] = field(default_factory=dict)  # image key → linked image
+    rejected_hash: str | None = None
+    # False for a product linked by someone else (the catalog import, a person): the sync has never
+    # compared it with AnyMarket, so it adopts it (reads it once) instead of resending everything.
+    tracked: bool = False
+
+
+def image_link_id(product_code: str, key: str) -> str:
+    return f"{product_code}:{key}"
+
+
+class CatalogState:
+    """Reads and writes the product sync's state of one integration."""
+
+    def __init__(self, mapping: MappingDatabase, integration_id: str) -> None:
+        self.mapping = mapping
+        self.integration_id = integration_id
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def load(self, skus_of: dict[str, list[str]]) -> dict[str, ProductState]:
+        """State of some products, given as ``{product code: its ERP SKU codes}``."""
+        product_codes = list(skus_of)
+        owner_of = {sku: product for product, skus in skus_of.items() for sku in skus}
+        states = {code: ProductState(code) for code in product_codes}
+        links = m.links.c
+        mine = (links.integration_id == self.integration_id,)
+        with self.mapping.engine.connect() as conn:
+            for row in conn.execute(
+                sa.select(links.erp_id, links.anymarket_id, links.payload_hash).where(
+                    *mine, links.entity_type == "product", links.erp_id.in_(product_codes)
+                )
+            ):
+                states[row.erp_id].anymarket_id = row.anymarket_id
+                states[row.erp_id].product_hash = row.payload_hash
+            sku_codes = list(owner_of)
+            for start in range(0, len(sku_codes), 500):  # bound the IN list (SQLite's variable limit)
+                for row in conn.execute(
+                    sa.select(links.erp_id, links.anymarket_id, links.payload_hash).where(
+                        *mine, links.entity_type == "sku", links.erp_id.in_(sku_codes[start : start + 500])
+                    )
+                ):
+                    state = states[owner_of[row.erp_id]]
+                    state.skus[row.erp_id] = row.anymarket_id
+                    state.sku_hashes[row.erp_id] = row.payload_hash
+            # Image links are keyed "<product code>:<key>"; LIKE wildcards in codes are escaped and
+            # the exact prefix is checked again below.
+            prefixes = sa.or_(
+                *(links.erp_id.like(f"{_like_escape(code)}:%", escape="\\") for code in product_codes)
+            )
+            for row in conn.execute(
+                sa.select(links.erp_id, links.anymarket_id, links.attributes).where(
+                    *mine, links.entity_type == "image", prefixes
+                )
+            ):
+                code, _, key = row.erp_id.rpartition(":")
+                attributes = row.attributes or {}
+                if code in states:
+                    states[code].images[key] = LinkedImage(
+                        row.anymarket_id, str(attributes.get("url") or ""), attributes.get("variation")
+                    )
+            sync = m.product_sync.c
+            for row in conn.execute(
+                sa.select(sync.product_code, sync.data_hash, sync.images_hash, sync.main_image).where(
+                    sync.integration_id == self.integration_id, sync.product_code.in_(product_codes)
+                )
+            ):
+                state = states[row.product_code]
+                state.data_hash, state.images_hash, state.main_image = (
+                    row.data_hash,
+                    row.images_hash,
+                    row.main_image,
+                )
+                state.tracked = True
+            rejected = m.product_rejected.c
+            for row in conn.execute(
+                sa.select(rejected.product_code, rejected.data_hash).where(
+                    rejected.integration_id == self.integration_id, rejected.product_code.in_(product_codes)
+                )
+            ):
+                states[row.product_code].rejected_hash = row.data_hash
+        return states
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def link_product(self, code: str, anymarket_id: str, product_hash: str | None, conn: Connection) -> None:
+        self._link_many(conn, "product", [_link(code, anymarket_id, product_hash)])
+        upsert(
+            conn,
+            m.product_sync,
+            {"integration_id": self.integration_id, "product_code": code},
+            {"anymarket_id": str(anymarket_id)},
+        )
+
+    def link_skus(self, product_code: str, skus: list[tuple[str, str, str | None]], conn: Connection) -> None:
+        """``skus``: (SKU code, AnyMarket SKU id, hash of the body AnyMarket accepted or None)."""
+        rows = [_link(code, sku_id, sku_hash, {"product": product_code}) for code, sku_id, sku_hash in skus]
+        self._link_many(conn, "sku", rows)
+
+    def link_images(
+        self, product_code: str, images: list[tuple[str, str, str, str | None]], conn: Connection
+    ) -> None:
+        """``images``: (image key, AnyMarket image id, url, variation)."""
+        rows = [
+            _link(image_link_id(product_code, key), image_id, None, {"url": url, "variation": variation})
+            for key, image_id, url, variation in images
+        ]
+        self._link_many(conn, "image", rows)
+
+    def _link_many(self, conn: Connection, entity_type: str, rows: list[dict[str, Any]]) -> None:
+        """``MappingDatabase.link`` for many rows at once: one read, one bulk insert of the new links,
+        an update only for links that changed. A new product brings a dozen links; one statement
+        each made link-keeping cost more than the requests themselves."""
+        if not rows:
+            return
+        links = m.links.c
+        where = (links.integration_id == self.integration_id, links.entity_type == entity_type)
+        existing = {
+            r.erp_id: (r.anymarket_id, r.payload_hash, r.attributes)
+            for r in conn.execute(
+                sa.select(links.erp_id, links.anymarket_id, links.payload_hash, links.attributes).where(
+                    *where, links.erp_id.in_([row["erp_id"] for row in rows])
+                )
+            )
+        }
+        now = utcnow()
+        new = [
+            {
+                "integration_id": self.integration_id,
+                "entity_type": entity_type,
+                **row,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row in rows
+            if row["erp_id"] not in existing
+        ]
+        if new:
+            conn.execute(sa.insert(m.links), new)
+        for row in rows:
+            old = existing.get(row["erp_id"])
+            if old is not None and old != (row["anymarket_id"], row["payload_hash"], row["attributes"]):
+                conn.execute(
+                    sa.update(m.links)
+                    .where(*where, links.erp_id == row["erp_id"])
+                    .values(**row, updated_at=now)
+                )
+
+    def unlink_image(self, product_code: str, key: str, conn: Connection) -> None:
+        conn.execute(
+            sa.delete(m.links).where(
+                m.links.c.integration_id == self.integration_id,
+                m.links.c.entity_type == "image",
+                m.links.c.erp_id == image_link_id(product_code, key),
+            )
+        )
+
+    def unlink_product(self, code: str, conn: Connection) -> None:
+        """Forget a product AnyMarket no longer has (its images go with it; SKU links are relinked)."""
+        links = m.links.c
+        conn.execute(
+            sa.delete(m.links).where(
+                links.integration_id == self.integration_id,
+                sa.or_(
+                    sa.and_(links.entity_type == "product", links.erp_id == code),
+                    sa.and_(
+                        links.entity_type == "image",
+                        links.erp_id.like(f"{_like_escape(code)}:%", escape="\\"),
+                    ),
+                ),
+            )
+        )
+        conn.execute(
+            sa.delete(m.product_sync).where(
+                m.product_sync.c.integration_id == self.integration_id, m.product_sync.c.product_code == code
+            )
+        )
+
+    def set_images(
+        self, code: str, images_hash: str | None, main_image: str | None, conn: Connection
+    ) -> None:
+        conn.execute(
+            sa.update(m.product_sync)
+            .where(
+                m.product_sync.c.integration_id == self.integration_id, m.product_sync.c.product_code == code
+            )
+            .values(images_hash=images_hash, main_image=main_image, updated_at=utcnow())
+        )
+
+    def mark_synced(self, code: str, data_hash: str, conn: Connection) -> None:
+        """The product is on AnyMarket as the ERP has it: no request until its data changes."""
+        now = utcnow()
+        conn.execute(
+            sa.update(m.product_sync)
+            .where(
+                m.product_sync.c.integration_id == self.integration_id, m.product_sync.c.product_code == code
+            )
+            .values(data_hash=data_hash, synced_at=now, updated_at=now)
+        )
+        conn.execute(
+            sa.delete(m.product_rejected).where(
+                m.product_rejected.c.integration_id == self.integration_id,
+                m.product_rejected.c.product_code == code,
+            )
+        )
+
+    def reject(
+        self,
+        code: str,
+        data_hash: str,
+        *,
+        status: int | None,
+        message: str,
+        field_errors: list[dict[str, Any]] | None,
+        conn: Connection,
+    ) -> None:
+        upsert_many(
+            conn,
+            m.product_rejected,
+            [
+                {
+                    "integration_id": self.integration_id,
+                    "product_code": code,
+                    "data_hash": data_hash,
+                    "status": status,
+                    "message": message,
+                    "field_errors": field_errors or None,
+                    "rejected_at": utcnow(),
+                }
+            ],
+            ("data_hash", "status", "message", "field_errors", "rejected_at"),
+        )
+
+    def rejected(self) -> dict[str, dict[str, Any]]:
+        """Refused products of the integration: ``{code: {status, message, field_errors, rejected_at}}``."""
+        columns = m.product_rejected.c
+        with self.mapping.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    columns.product_code,
+                    columns.status,
+                    columns.message,
+                    columns.field_errors,
+                    columns.rejected_at,
+                ).where(columns.integration_id == self.integration_id)
+            )
+            return {
+                r.product_code: {k: v for k, v in r._mapping.items() if k != "product_code"} for r in rows
+            }
+
+
+def _link(
+    erp_id: str, anymarket_id: str, payload_hash: str | None, attributes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "erp_id": erp_id,
+        "anymarket_id": str(anymarket_id),
+        "payload_hash": payload_hash,
+        "attributes": attributes,
+    }
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,190 @@
+"""Sync products ERP → AnyMarket: new, changed and deactivated products, with their SKUs and images."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from anymarket.errors import ConfigurationError
+from anymarket.operators.base import AnyMarketBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from anymarket.catalog.payload import ErpProduct, Translation
+    from anymarket.catalog.state import ProductState
+    from anymarket.catalog.sync import ProductSyncer
+    from anymarket.catalog.taxonomy import Taxonomy
+    from anymarket.summary import RunSummary
+
+CURSOR = "products_changed_at"
+#: Each run re-reads changes this far behind the newest one it saw, so an ERP transaction that
+#: commits late with an older ``updated_at`` is still caught; the data hash makes the re-read free.
+OVERLAP = timedelta(minutes=2)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Products read from the ERP and handled together: bounds memory on any catalog size.
+CHUNK = 200
+OUTCOMES = ("created", "adopted", "updated", "unchanged", "rejected")
+
+
+class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
+    """Place the ERP catalog on AnyMarket, sending only what changed.
+
+    1. Picks the products to look at: those whose row or SKUs changed (``updated_at``; the ERP's
+       triggers move a product when its images, attributes or SKU set change) since the last run,
+       read with ``product_changed`` from a cursor in the mapping DB (minus a 2-minute overlap).
+       The DAG Params ``product_code`` (one product, sent whatever its state) and ``full_sync``
+       (every product, every piece sent again) override it.
+    2. Reads them in chunks with ``product_rows``, ``product_skus``, ``product_sku_variations``,
+       ``product_images`` and ``product_attributes``, and builds what AnyMarket must hold
+       (:mod:`anymarket.catalog.payload`) per the ``products`` settings and the attribute and
+       variation mappings.
+    3. Ensures each product's brand, category (parents first) and variation types/values
+       (:mod:`anymarket.catalog.taxonomy`): looked up or created once, then linked.
+    4. Creates, adopts or updates the product (:mod:`anymarket.catalog.sync`). A product whose data
+       hashes as when AnyMarket last accepted it costs no request. What AnyMarket refuses (4xx) is
+       recorded with its message (``product_rejected`` and the history) and skipped until the
+       product changes; the run goes on. 429/5xx are retried by the hook; if that fails the run
+       fails with everything accepted so far kept, and the next run continues from there.
+    5. Moves the cursor only after every picked product was handled.
+
+    Never-synced products that are inactive in the ERP are not created; a synced product made
+    inactive is sent with ``isProductActive: false`` and its SKUs ``active: false``.
+    """
+
+    automation = "sync_products"
+    ui_color = "#e6d9f2"
+
+    def run(self, context: Context, summary: RunSummary) -> None:
+        from anymarket.catalog.state import CatalogState
+        from anymarket.catalog.sync import ProductSyncer
+        from anymarket.catalog.taxonomy import Taxonomy
+
+        params = context.get("params") or {}
+        product_code = str(params.get("product_code") or "").strip() or None
+        full_sync = bool(params.get("full_sync", False))
+        force = full_sync or product_code is not None
+        settings = self.integration.products
+        for outcome in OUTCOMES:
+            summary.count(outcome, 0)  # "created: 0" is an answer too
+        summary.set("full_sync", full_sync)
+        if product_code:
+            summary.set("product_code", product_code)
+
+        codes, newest = self._candidates(product_code, full_sync, summary)
+        summary.count("considered", len(codes))
+        self.log.info("%d product(s) to look at", len(codes))
+        state = CatalogState(self.mapping, self.integration.id)
+        taxonomy = Taxonomy(
+            hook=self.hook,
+            mapping=self.mapping,
+            erp=self.erp,
+            integration_id=self.integration.id,
+            settings=settings,
+            summary=summary,
+            record_history=self.record_history,
+        )
+        syncer = ProductSyncer(
+            hook=self.hook,
+            state=state,
+            settings=settings,
+            summary=summary,
+            record_history=self.record_history,
+        )
+        translation = self._translation() if codes else None
+        for start in range(0, len(codes), CHUNK):
+            products = self._read(codes[start : start + CHUNK])
+            if product_code and not products:
+                raise ConfigurationError(
+                    f"Product '{product_code}' is not in the ERP (query product_rows found no product with "
+                    "that code): check the code and trigger again."
+                )
+            states = state.load({p.code: [s.code for s in p.skus] for p in products})
+            for product in products:
+                assert translation is not None
+                outcome = self._sync_one(product, states[product.code], taxonomy, syncer, translation, force)
+                summary.count(outcome)
+            self.log.info("%d/%d product(s) handled", min(start + CHUNK, len(codes)), len(codes))
+        if newest is not None and product_code is None:
+            self.mapping.set_cursor(self.integration.id, CURSOR, newest.isoformat())
+
+    # -- steps --------------------------------------------------------------------------------------
+
+    def _candidates(
+        self, product_code: str | None, full_sync: bool, summary: RunSummary
+    ) -> tuple[list[str], datetime | None]:
+        """Product codes to look at, and the newest change among them (the next cursor)."""
+        from anymarket.erp.database import parse_timestamp
+
+        if product_code:
+            return [product_code], None
+        saved = None if full_sync else self.mapping.get_cursor(self.integration.id, CURSOR)
+        since = parse_timestamp(saved) - OVERLAP if saved else EPOCH
+        summary.set("since", since.isoformat())
+        latest: dict[str, datetime] = {}
+        for row in self.erp.query("product_changed", since=since):
+            changed = parse_timestamp(row["changed_at"])
+            code = str(row["code"])
+            if changed is not None and (code not in latest or changed > latest[code]):
+                latest[code] = changed
+        return sorted(latest), max(latest.values(), default=None)
+
+    def _read(self, codes: list[str]) -> list[ErpProduct]:
+        from anymarket.catalog.payload import products_from_rows
+
+        price_list = self.integration.products.price_list
+        return products_from_rows(
+            self.erp.query("product_rows", codes=codes),
+            self.erp.query("product_skus", codes=codes, price_list=price_list),
+            self.erp.query("product_sku_variations", codes=codes),
+            self.erp.query("product_images", codes=codes),
+            self.erp.query("product_attributes", codes=codes),
+        )
+
+    def _translation(self) -> Translation:
+        from anymarket.catalog.payload import Translation
+
+        def values(kind: str) -> dict[str, str]:
+            return {k: v["value"] for k, v in self.mapping.mappings_of(self.integration.id, kind).items()}
+
+        return Translation(
+            attributes=values("attribute"),
+            variation_types=values("variation_type"),
+            variation_values=values("variation_value"),
+        )
+
+    def _sync_one(
+        self,
+        product: ErpProduct,
+        current: ProductState,
+        taxonomy: Taxonomy,
+        syncer: ProductSyncer,
+        translation: Translation,
+        force: bool,
+    ) -> str:
+        from anymarket.catalog.payload import build_payload, stable_hash
+        from anymarket.catalog.taxonomy import TaxonomyProblem
+
+        if current.anymarket_id is None and not product.active:
+            return "skipped_inactive"  # never sent and inactive: nothing to tell AnyMarket
+        erp_hash = stable_hash(dataclasses.asdict(product))
+        if not force and current.rejected_hash == erp_hash:
+            return "skipped_rejected_unchanged"
+        try:
+            if not product.skus:
+                raise TaxonomyProblem("the product has no SKU in the ERP (AnyMarket needs at least one)")
+            brand_id = taxonomy.brand_id(product.brand_code)
+            category_id = taxonomy.category_id(product.category_code)
+            taxonomy.ensure_variations(product.variation_pairs(), translation)
+        except TaxonomyProblem as problem:
+            syncer.reject(product.code, erp_hash, status=problem.status, message=problem.message)
+            return "rejected"
+        payload = build_payload(
+            product,
+            brand_id=brand_id,
+            category_id=category_id,
+            settings=self.integration.products,
+            translation=translation,
+        )
+        return syncer.sync(payload, current, force=force)

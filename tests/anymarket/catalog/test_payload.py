@@ -1,0 +1,286 @@
+"""ERP catalog rows → AnyMarket product, SKU and image bodies (pure)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from anymarket.catalog.payload import (
+    ErpProduct,
+    Translation,
+    build_payload,
+    description_html,
+    differs,
+    gender_of,
+    image_key,
+    products_from_rows,
+    stable_hash,
+    warranty_months,
+)
+from anymarket.settings import ProductSettings
+
+
+def rows(*, has_variations: bool = True, **product: Any) -> dict[str, list[dict[str, Any]]]:
+    """The five query results for one product P2 (two colours x one size when it has variations)."""
+    base = {
+        "code": "P2",
+        "name": "Camiseta",
+        "description": "Linha 1\r\nLinha 2 <b>",
+        "brand_code": "B1",
+        "category_code": "C2",
+        "ncm": "61091000",
+        "origin": 2,
+        "video_url": None,
+        "height_cm": Decimal("10.00"),
+        "width_cm": 20.0,
+        "length_cm": 30,
+        "weight_kg": Decimal("0.250"),
+        "has_variations": int(has_variations),
+        "active": 1,
+        **product,
+    }
+    skus = [("P2-AZU", "Azul"), ("P2-PRE", "Preto")] if has_variations else [("P2", None)]
+    return {
+        "products": [base],
+        "skus": [
+            {
+                "product_code": "P2",
+                "code": code,
+                "name": f"Camiseta {colour or ''}".strip(),
+                "ean": "7890000000017" if index == 0 else None,
+                "crossdocking_days": 3,
+                "sell_price": Decimal("49.90"),
+                "list_price": None if index else Decimal("59.90"),
+                "active": 1,
+            }
+            for index, (code, colour) in enumerate(skus)
+        ],
+        "variations": [
+            row
+            for code, colour in skus
+            if colour
+            for row in (
+                {"product_code": "P2", "sku_code": code, "variation_type": "Cor", "variation_value": colour},
+                {"product_code": "P2", "sku_code": code, "variation_type": "Tamanho", "variation_value": "M"},
+            )
+        ],
+        "images": [
+            {"product_code": "P2", "sku_code": None, "position": 2, "url": "https://i/2.jpg", "is_main": 0},
+            {"product_code": "P2", "sku_code": None, "position": 1, "url": "https://i/1.jpg", "is_main": 1},
+        ]
+        + (
+            [
+                {
+                    "product_code": "P2",
+                    "sku_code": "P2-PRE",
+                    "position": 3,
+                    "url": "https://i/p.jpg",
+                    "is_main": 0,
+                }
+            ]
+            if has_variations
+            else []
+        ),
+        "attributes": [
+            {"product_code": "P2", "name": "Modelo", "value": "M-1"},
+            {"product_code": "P2", "name": "Gênero", "value": "Feminino"},
+            {"product_code": "P2", "name": "Tempo de Garantia", "value": "6 meses"},
+            {"product_code": "P2", "name": "Texto de Garantia", "value": "Seis meses."},
+            {"product_code": "P2", "name": "Material", "value": "Algodão"},
+            {"product_code": "P2", "name": "Interno", "value": "x"},
+        ],
+    }
+
+
+def product(**kwargs: Any) -> ErpProduct:
+    data = rows(**kwargs)
+    [built] = products_from_rows(
+        data["products"], data["skus"], data["variations"], data["images"], data["attributes"]
+    )
+    return built
+
+
+def payload(erp: ErpProduct | None = None, translation: Translation | None = None, **settings: Any):
+    return build_payload(
+        erp or product(),
+        brand_id="11",
+        category_id="22",
+        settings=ProductSettings(**settings),
+        translation=translation or Translation(),
+    )
+
+
+def test_rows_become_products_with_skus_images_and_attributes() -> None:
+    erp = product()
+    assert (erp.height, erp.weight, erp.origin, erp.has_variations) == (10.0, 0.25, 2, True)
+    assert [s.code for s in erp.skus] == ["P2-AZU", "P2-PRE"]
+    assert erp.skus[0].variations == (("Cor", "Azul"), ("Tamanho", "M"))
+    assert (erp.skus[0].list_price, erp.skus[1].list_price) == (59.9, None)
+    assert [i.url for i in erp.images] == ["https://i/1.jpg", "https://i/2.jpg", "https://i/p.jpg"]
+    assert erp.variation_pairs() == {("Cor", "Azul"), ("Cor", "Preto"), ("Tamanho", "M")}
+    assert product(has_variations=False).variation_pairs() == set()
+
+
+def test_product_body_fields() -> None:
+    body = payload().product
+    assert body["title"] == "Camiseta" and body["externalIdProduct"] == "P2"
+    assert (body["category"], body["brand"], body["nbm"], body["origin"]) == (
+        {"id": 22},
+        {"id": 11},
+        {"id": "61091000"},
+        {"id": 2},
+    )
+    assert (body["model"], body["gender"], body["warrantyTime"], body["warrantyText"]) == (
+        "M-1",
+        "FEMALE",
+        6,
+        "Seis meses.",
+    )
+    assert body["characteristics"] == [
+        {"index": 1, "name": "Material", "value": "Algodão"},
+        {"index": 2, "name": "Interno", "value": "x"},
+    ]
+    assert (body["height"], body["width"], body["length"], body["weight"]) == (10.0, 20.0, 30.0, 0.25)
+    assert body["hasVariations"] is True and body["isProductActive"] is True
+    assert "videoUrl" not in body and "skus" not in body and "images" not in body
+
+
+def test_attribute_mapping_renames_hides_and_targets_fields() -> None:
+    translation = Translation(attributes={"Material": "Composição", "Interno": "", "Modelo": "Referência"})
+    body = payload(translation=translation).product
+    assert body["characteristics"] == [
+        {"index": 1, "name": "Referência", "value": "M-1"},
+        {"index": 2, "name": "Composição", "value": "Algodão"},
+    ]
+    assert "model" not in body
+    assert payload(translation=Translation(attributes={"Material": "model"})).product["model"] == "Algodão"
+
+
+@pytest.mark.parametrize(
+    ("text", "to_br", "expected"),
+    [
+        ("Linha 1\r\nLinha 2 <b>", True, "Linha 1<br>Linha 2 &lt;b&gt;"),
+        ("Linha 1\nLinha 2\rFim", True, "Linha 1<br>Linha 2<br>Fim"),
+        ("Linha 1\nA & B", False, "Linha 1\nA &amp; B"),
+        (None, True, ""),
+    ],
+)
+def test_description(text: str | None, to_br: bool, expected: str) -> None:
+    assert description_html(text, line_breaks_to_br=to_br) == expected
+
+
+def test_description_setting_and_fallback_to_name() -> None:
+    assert (
+        payload(description_line_breaks_to_br=False).product["description"] == "Linha 1\r\nLinha 2 &lt;b&gt;"
+    )
+    assert payload(product(description=None)).product["description"] == "Camiseta"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("Masculino", "MALE"), ("feminino", "FEMALE"), ("Unissex", "UNISSEX"), ("Infantil", "CHILDISH_UNISSEX"),
+     ("Bebê", "BABIES"), ("MALE", "MALE"), ("Alienígena", None)],
+)  # fmt: skip
+def test_gender(value: str, expected: str | None) -> None:
+    assert gender_of(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "months"), [("12", 12), ("3 meses", 3), ("1 ano", 12), ("2 anos", 24), ("", None)]
+)
+def test_warranty(value: str, months: int | None) -> None:
+    assert warranty_months(value) == months
+
+
+def test_sku_bodies_for_creation_and_update() -> None:
+    built = payload()
+    created = built.sku_bodies["P2-AZU"]
+    assert created == {
+        "title": "Camiseta Azul",
+        "partnerId": "P2-AZU",
+        "ean": "7890000000017",
+        "active": True,
+        "amount": 0,
+        "additionalTime": 3,
+        "price": 59.9,
+        "sellPrice": 49.9,
+        "variations": {"Cor": "Azul", "Tamanho": "M"},
+    }
+    assert built.sku_bodies["P2-PRE"]["price"] == 49.9  # no list price: "preço de" = "preço por"
+    # The update carries only what PUT /skus accepts and no price (send prices owns prices).
+    assert built.sku_updates["P2-PRE"] == {"title": "Camiseta Preto", "partnerId": "P2-PRE", "active": True}
+    assert payload(send_crossdocking=False).sku_bodies["P2-AZU"]["additionalTime"] == 0
+    simple = payload(product(has_variations=False)).sku_bodies["P2"]
+    assert "variations" not in simple
+
+
+def test_variation_mapping() -> None:
+    translation = Translation(variation_types={"Cor": "Color"}, variation_values={"Cor:Azul": "Azul Royal"})
+    built = payload(translation=translation)
+    assert built.sku_bodies["P2-AZU"]["variations"] == {"Color": "Azul Royal", "Tamanho": "M"}
+    assert [i.variation for i in built.images] == [None, None, "Preto"]
+
+
+def test_images_first_is_main_and_variation_images_carry_the_colour() -> None:
+    images = payload().images
+    assert [(i.url, i.variation, i.index, i.main) for i in images] == [
+        ("https://i/1.jpg", None, 1, True),
+        ("https://i/2.jpg", None, 2, False),
+        ("https://i/p.jpg", "Preto", 3, False),
+    ]
+    assert images[2].body() == {"index": 3, "main": False, "url": "https://i/p.jpg", "variation": "Preto"}
+    assert images[0].key == image_key("https://i/1.jpg", None) != image_key("https://i/1.jpg", "Azul")
+
+
+def test_parent_images_replicated_per_colour() -> None:
+    images = payload(replicate_parent_images=True).images
+    assert [(i.url.rsplit("/", 1)[1], i.variation) for i in images] == [
+        ("1.jpg", None),
+        ("2.jpg", None),
+        ("p.jpg", "Preto"),
+        ("1.jpg", "Azul"),
+        ("2.jpg", "Azul"),
+        ("1.jpg", "Preto"),
+        ("2.jpg", "Preto"),
+    ]
+    assert [i.index for i in images] == list(range(1, 8)) and sum(i.main for i in images) == 1
+
+
+def test_creation_body_and_price_settings() -> None:
+    body = payload(price_format="markup", price_factor=1.8, price_scope="COST").create_body()
+    assert (body["priceFactor"], body["calculatedPrice"], body["definitionPriceScope"]) == (1.8, True, "COST")
+    assert [s["partnerId"] for s in body["skus"]] == ["P2-AZU", "P2-PRE"] and len(body["images"]) == 3
+    fixed = payload(price_factor=1.8).create_body()
+    assert (fixed["priceFactor"], fixed["calculatedPrice"]) == (1.0, False)
+    assert payload(send_images="no").create_body()["images"] == []
+    assert len(payload(send_images="new_products_only").create_body()["images"]) == 3
+
+
+def test_hashes_follow_the_data_not_the_order() -> None:
+    first, again = payload(), payload()
+    assert first.data_hash == again.data_hash and first.product_hash == again.product_hash
+    assert stable_hash({"a": 1, "b": [1, 2]}) == stable_hash({"b": [1, 2], "a": 1})
+    renamed = payload(product(name="Camiseta Nova"))
+    assert renamed.product_hash != first.product_hash and renamed.data_hash != first.data_hash
+    assert renamed.sku_hash("P2-AZU") == first.sku_hash("P2-AZU")
+    assert payload(delete_removed_images=True).data_hash == first.data_hash
+    assert payload(send_images="no").data_hash != first.data_hash
+    assert payload(replicate_parent_images=True).images_hash != first.images_hash
+
+
+def test_differs_compares_references_numbers_and_characteristics() -> None:
+    wanted = payload().product
+    remote = {
+        **wanted,
+        "category": {"id": 22, "name": "Camisetas", "path": "Moda/Camisetas"},
+        "brand": {"id": 11, "name": "Marca", "reducedName": "marca", "partnerId": "B1"},
+        "height": 10,
+        "characteristics": list(reversed(wanted["characteristics"])),
+        "id": 99,
+    }
+    assert not differs(wanted, remote)
+    assert differs(wanted, {**remote, "title": "Outra"})
+    assert differs(wanted, {**remote, "brand": {"id": 12}})
+    assert differs(wanted, {k: v for k, v in remote.items() if k != "warrantyText"})

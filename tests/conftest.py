@@ -24,6 +24,8 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 # The project's DAG folder, fixed before Airflow computes its settings: dag.test() re-parses from it.
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+# The API's JWTs (ops page tests) are signed with this; long enough for HS512, fixed for the run.
+os.environ.setdefault("AIRFLOW__API_AUTH__JWT_SECRET", uuid.uuid4().hex * 2)
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,14 @@ def test_demo_dags_load_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     bag = dagbag(monkeypatch)
     assert bag.import_errors == {}
     assert sorted(bag.dag_ids) == [
+        "anymarket_demo__import_catalog",
         "anymarket_demo__import_orders",
         "anymarket_demo__install_deposits",
+        "anymarket_demo__manage_mappings",
+        "anymarket_demo__send_prices",
         "anymarket_demo__send_stock",
         "anymarket_demo__sync_order_status",
+        "anymarket_demo__sync_products",
         "anymarket_demo__test_connection",
     ]
 
@@ -54,10 +58,14 @@ def test_each_integration_gets_its_own_dags(monkeypatch: pytest.MonkeyPatch, tmp
     )
     bag = dagbag(monkeypatch, config)
     assert sorted(bag.dag_ids) == [
+        "anymarket_loja1__import_catalog",
         "anymarket_loja1__import_orders",
         "anymarket_loja1__install_deposits",
+        "anymarket_loja1__manage_mappings",
+        "anymarket_loja1__send_prices",
         "anymarket_loja1__send_stock",
         "anymarket_loja1__sync_order_status",
+        "anymarket_loja1__sync_products",
         "anymarket_loja1__test_connection",
         "anymarket_loja2__install_deposits",
     ]

@@ -56,7 +56,7 @@ AUTOMATION = Automation(
     },
     doc="""
 Imports AnyMarket orders into the ERP exactly once per AnyMarket order id, from three sources:
-**callbacks** (the `anymarket_callbacks` api-server plugin stores them in the mapping DB inbox; each
+**callbacks** (the `anymarket` api-server plugin stores them in the mapping DB inbox; each
 run serves them for `orders.callback_watch_seconds`), the **order feed** (`GET /orders/feeds`, each
 item acked only after its ERP transaction committed; a failed one stays in the feed) and **backfill**
 (`GET /orders?createdAfter=&createdBefore=`, one day per listing, never before `orders.cutoff_date`):

@@ -1,7 +1,7 @@
 """The AnyMarket callback receiver: a small FastAPI app.
 
-Served two ways, same code: by Airflow's api-server through the ``anymarket_callbacks`` plugin
-(``plugins/anymarket_callbacks.py``, under ``/anymarket``), or standalone with
+Served two ways, same code: by Airflow's api-server through the ``anymarket`` plugin
+(``plugins/anymarket_plugin.py``, under ``/anymarket``, beside the ops page), or standalone with
 ``python -m anymarket.callbacks`` for deployments that do not expose Airflow. Register
 ``https://<host>/anymarket/callbacks/<integration id>`` with AnyMarket (``POST /v2/callbacks``).
 

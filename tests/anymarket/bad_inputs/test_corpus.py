@@ -14,6 +14,7 @@ PATHS = (
     "test_api_listings",  # AnyMarket API: the feed, order listings, warehouses
     "test_callbacks",  # AnyMarket callbacks
     "test_settings_file",  # the integrations file
+    "test_mapping_csv",  # mapping CSV files (the ops page and manage_mappings)
 )
 
 

@@ -1,0 +1,85 @@
+"""Manage mappings: CSV export and import of every mapping kind, triggered by hand."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from airflow.sdk import Param
+
+from anymarket.automations import Automation
+from anymarket.mapping.models import MAPPING_KINDS
+
+if TYPE_CHECKING:
+    from anymarket.settings import IntegrationConfig
+
+
+def _add_tasks(integration: IntegrationConfig) -> None:
+    from anymarket.operators.mappings import AnyMarketManageMappingsOperator
+
+    AnyMarketManageMappingsOperator(
+        task_id="manage_mappings",
+        integration_id=integration.id,
+        action="{{ params.action }}",
+        kind="{{ params.kind }}",
+        path="{{ params.path }}",
+        csv_text="{{ params.csv_text }}",
+        mode="{{ params.mode }}",
+        dry_run="{{ params.dry_run }}",
+    )
+
+
+AUTOMATION = Automation(
+    name="manage_mappings",
+    title="Manage mappings (CSV)",
+    default_schedule=None,  # an action a person takes: trigger with the form
+    tags=("mappings",),
+    add_tasks=_add_tasks,
+    params={
+        "action": Param("export", enum=["export", "import"], title="Action"),
+        "kind": Param(
+            "all",
+            enum=["all", *MAPPING_KINDS],
+            title="Mapping kind",
+            description="One kind, or all (export: every kind; import: the kind each file name says).",
+        ),
+        "path": Param(
+            None,
+            type=["null", "string"],
+            title="File or folder",
+            description=(
+                "Export: the folder to write (default: a temp folder on the worker, also logged). "
+                "Import: a .csv file or a folder of them, named after their kind (carriers.csv…)."
+            ),
+        ),
+        "csv_text": Param(
+            None,
+            type=["null", "string"],
+            format="multiline",
+            title="CSV text (import)",
+            description="Paste a file's text instead of giving a path (then pick its kind).",
+        ),
+        "mode": Param(
+            "merge",
+            enum=["merge", "replace"],
+            title="Import mode",
+            description="merge: add and update the file's rows; replace: also delete rows absent from it.",
+        ),
+        "dry_run": Param(False, type="boolean", title="Check only", description="Validate, apply nothing."),
+    },
+    doc="""
+Exports the integration's mappings to CSV files, or imports edited files back — the same files the
+ops page (`/anymarket/ops/<integration>/mappings`) downloads and uploads.
+
+- **export**: one file per kind (`carriers.csv`, `deposits.csv`, `payment_methods.csv`…) written to
+  *path* (default: a temp folder on the worker) and printed in the log.
+- **import**: *path* (a file or a folder of them) and/or *csv_text*. `,` or `;` separated, UTF-8 or
+  Windows-1252. ERP codes are checked against the ERP (carriers, payment methods, sales channels,
+  deposits) and warehouse ids against the deposit installer's list; every error names the file, line
+  and column, and a file with any error applies nothing. All files apply in one transaction,
+  recorded in the history with who triggered the run. Unchanged rows are left alone; *mode* `replace`
+  also deletes rows missing from the file. *Check only* reports without applying.
+
+An order held for an unmapped carrier or warehouse is imported by the next `import_orders` run
+after its mapping is imported. ERP queries: `order_reference_data`, `list_deposits`.
+""",
+)

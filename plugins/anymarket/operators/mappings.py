@@ -1,0 +1,180 @@
+"""Manage mappings: export them to CSV files, or import edited CSV files back (all rows or none)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from anymarket.operators.base import AnyMarketBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from anymarket.mapping.csv_io import CsvUpload
+    from anymarket.summary import RunSummary
+
+ACTIONS = ("export", "import")
+
+
+def default_export_dir(integration_id: str) -> Path:
+    """Where an export goes when no path is given (on the worker that ran it; the log has the text)."""
+    return Path(tempfile.gettempdir()) / "anymarket-mappings" / integration_id
+
+
+class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
+    """Export mappings to CSV, or import CSV files into the mapping DB (see :mod:`anymarket.mapping.csv_io`).
+
+    * ``export``: one file per kind (``carriers.csv``…) into ``path`` (a folder; a ``.csv`` path for
+      one kind), default :func:`default_export_dir`; each file's path and text are logged.
+    * ``import``: ``path`` is a ``.csv`` file or a folder of them (kind from each file name unless
+      ``kind`` is given), and/or ``csv_text`` (needs ``kind``). Every file is validated (ERP codes
+      against the ERP, warehouses against the deposit installer's list) and all are applied in one
+      transaction, recorded in the history with the triggering user. ``dry_run`` only reports.
+      A file with errors fails the task at once (no retry: the same file fails the same way), naming
+      each file, line and column; nothing is applied.
+
+    :param action: ``export`` or ``import``.
+    :param kind: one mapping kind, or empty/``all`` for every kind (export) or the file names (import).
+    :param path: file or folder, see above.
+    :param csv_text: CSV text to import (instead of, or besides, ``path``).
+    :param mode: ``merge`` (add and update) or ``replace`` (also delete rows absent from the file).
+    :param dry_run: validate and count the changes, apply nothing.
+    """
+
+    automation = "manage_mappings"
+    template_fields: Sequence[str] = (
+        *AnyMarketBaseOperator.template_fields,
+        "action",
+        "kind",
+        "path",
+        "csv_text",
+        "mode",
+        "dry_run",
+    )
+
+    def __init__(
+        self,
+        *,
+        action: str = "export",
+        kind: str | None = None,
+        path: str | None = None,
+        csv_text: str | None = None,
+        mode: str = "merge",
+        dry_run: bool | str = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.action = action
+        self.kind = kind
+        self.path = path
+        self.csv_text = csv_text
+        self.mode = mode
+        self.dry_run = dry_run
+
+    def run(self, context: Context, summary: RunSummary) -> None:
+        from anymarket.errors import ConfigurationError
+
+        action = str(self.action).strip()
+        if action not in ACTIONS:
+            raise ConfigurationError(f"action is {action!r}: use export or import")
+        summary.set("action", action)
+        if action == "export":
+            self._export(summary)
+        else:
+            self._import(context, summary)
+
+    # -- export -------------------------------------------------------------------------------
+
+    def _export(self, summary: RunSummary) -> None:
+        from anymarket.mapping import csv_io
+
+        kind = _blank(self.kind)
+        kinds = list(csv_io.SPECS) if kind in (None, "all") else [csv_io.spec_for(kind).kind]
+        target = Path(_blank(self.path) or default_export_dir(self.integration.id)).expanduser()
+        if target.suffix.lower() == ".csv" and len(kinds) > 1:
+            raise ValueError(
+                f"path {str(target)!r} is one file: give a folder to export every kind, or one kind"
+            )
+        for kind_name in kinds:
+            file = target if target.suffix.lower() == ".csv" else target / csv_io.SPECS[kind_name].file_name
+            file.parent.mkdir(parents=True, exist_ok=True)
+            text = csv_io.export_csv(self.mapping, self.integration.id, kind_name)
+            file.write_text(text, encoding="utf-8")
+            rows = text.count("\n") - 1
+            summary.note("exported", f"{kind_name}: {rows} rows → {file}")
+            self.log.info("Exported %s mappings (%d rows) to %s:\n%s", kind_name, rows, file, text)
+        summary.set("path", str(target))
+
+    # -- import -------------------------------------------------------------------------------
+
+    def _import(self, context: Context, summary: RunSummary) -> None:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from anymarket.mapping import csv_io
+
+        uploads = self._uploads()
+        dag_run = context.get("dag_run") if context else None
+        user = getattr(dag_run, "triggering_user_name", None) or f"DAG run {self.run_id}"
+        try:
+            results = csv_io.import_files(
+                self.mapping,
+                self.integration.id,
+                uploads,
+                erp=lambda: self.erp,
+                mode=str(self.mode).strip() or "merge",  # type: ignore[arg-type]
+                dry_run=_truthy(self.dry_run),
+                user=user,
+                run_id=self.run_id,
+            )
+        except csv_io.MappingCsvError as exc:
+            summary.set("errors", [str(e) for e in exc.errors])
+            for error in exc.errors:
+                self.log.error("%s", error)
+            raise AirflowFailException(str(exc)) from exc
+        for result in results:
+            self.log.info("%s", result.describe())
+            for change in ("added", "updated", "deleted"):
+                summary.count(change, result.count(change))
+            summary.count("unchanged", result.unchanged)
+        summary.set("files", [result.describe() for result in results])
+        summary.set("dry_run", _truthy(self.dry_run))
+
+    def _uploads(self) -> list[CsvUpload]:
+        from anymarket.errors import ConfigurationError
+        from anymarket.mapping import csv_io
+
+        kind = _blank(self.kind)
+        kind = None if kind == "all" else kind
+        uploads: list[csv_io.CsvUpload] = []
+        path = _blank(self.path)
+        if path:
+            source = Path(path).expanduser()
+            if source.is_dir():
+                files = sorted(p for p in source.iterdir() if p.suffix.lower() == ".csv")
+                if not files:
+                    raise ConfigurationError(f"folder {str(source)!r} holds no .csv file")
+            elif source.is_file():
+                files = [source]
+            else:
+                raise ConfigurationError(f"path {str(source)!r} does not exist on this worker")
+            uploads += [csv_io.CsvUpload(name=f.name, data=f.read_bytes(), kind=kind) for f in files]
+        text = _blank(self.csv_text)
+        if text:
+            if kind is None:
+                raise ConfigurationError("csv_text needs a kind (which mapping the text is)")
+            uploads.append(csv_io.CsvUpload(name="csv_text", data=text, kind=kind))
+        if not uploads:
+            raise ConfigurationError("import needs a path (a .csv file or a folder of them) or csv_text")
+        return uploads
+
+
+def _blank(value: Any) -> str | None:
+    """A Param rendered from ``None`` arrives as ``"None"``; empty and ``None`` mean "not given"."""
+    text = None if value is None else str(value).strip()
+    return None if text in (None, "", "None") else text
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).strip().lower() in {"true", "1", "yes"}

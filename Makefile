@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint demo sandbox bench clean
+.PHONY: venv test lint demo sandbox bench benchmarks clean soak
 
 venv: $(STAMP)
 
@@ -38,6 +38,17 @@ bench: venv
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/sync_order_status.py
 
+# Every bench at the issues' sizes (and the demo-latency ones against a demo of their own) into
+# BENCHMARKS.md; ~30 min. `bench/report.py --quick` checks the pipeline in a few minutes.
+benchmarks: venv
+	$(BIN)/python bench/report.py
+
+# Chaos soak: every automation on its schedule in a real Airflow against the faulty sandbox, an ERP
+# clerk at work, then the invariant checker (exit 1 on a violation). SOAK_MINUTES (default 3).
+soak: venv
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
+
 clean:
 	scripts/postgres.sh stop || true
+	scripts/redis.sh stop || true
 	rm -rf $(VENV) .run .pytest_cache .ruff_cache

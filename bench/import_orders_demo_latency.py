@@ -1,8 +1,8 @@
 """Sale-to-ERP latency of import orders while `make demo` runs the DAG on its schedule.
 
-Needs a running `make demo` (same SANDBOX_PORT). Creates marketplace sales on the sandbox for demo SKUs
-(carrier Correios, which the demo maps) every ``--interval`` seconds and polls the demo ERP until a
-sales order carries that AnyMarket order id. Two rounds:
+Needs a running `make demo` (same SANDBOX_PORT; DEMO_RUN_DIR if not .run/demo). Creates marketplace
+sales on the sandbox for demo SKUs (carrier Correios, which the demo maps) every ``--interval`` seconds
+and polls the demo ERP until a sales order carries that AnyMarket order id. Two rounds:
 
 1. callbacks: the sandbox pushes each sale to the api-server's ``/anymarket`` plugin (target p95 < 30 s);
 2. feed alone: the sandbox drops every callback (fault ``callback_drop_rate=1``), so only the order
@@ -26,9 +26,12 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
+from figures import percentile, record_latencies  # noqa: E402
+
 from anymarket_sandbox.admin import SandboxAdmin  # noqa: E402
 
-RUN = ROOT / ".run" / "demo"
+# The demo's ERP and mapping DB; bench/report.py runs a demo of its own elsewhere.
+RUN = Path(os.environ.get("DEMO_RUN_DIR", ROOT / ".run" / "demo"))
 
 
 def measure(admin: SandboxAdmin, erp: sa.Engine, codes: list[str], args: argparse.Namespace) -> list[float]:
@@ -67,11 +70,19 @@ def measure(admin: SandboxAdmin, erp: sa.Engine, codes: list[str], args: argpars
     return sorted(latencies)
 
 
-def report(name: str, latencies: list[float], wanted: int, target: float) -> None:
+def report(name: str, latencies: list[float], wanted: int, target: float, interval: float) -> None:
+    record_latencies(
+        "import_orders",
+        f"sale → ERP in make demo, {name.strip()}",
+        latencies,
+        expected=wanted,
+        p95_target=target,
+        note=f"{wanted} sales {interval:g} s apart, DAG every minute",
+    )
     if not latencies:
         print(f"{name}: no sale reached the ERP (is import_orders unpaused?)")
         return
-    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
+    p95 = percentile(latencies, 0.95)
     verdict = "ok" if p95 < target else "OVER"
     print(
         f"{name}: {len(latencies)}/{wanted} sales in the ERP; p50 {statistics.median(latencies):.1f} s, "
@@ -102,9 +113,9 @@ def main() -> None:
     previous = admin.faults()["callback_drop_rate"]
     try:
         admin.set_faults(callback_drop_rate=0.0)
-        report("with callbacks", measure(admin, erp, codes, args), args.orders, 30)
+        report("with callbacks", measure(admin, erp, codes, args), args.orders, 30, args.interval)
         admin.set_faults(callback_drop_rate=1.0)
-        report("feed alone    ", measure(admin, erp, codes, args), args.orders, 90)
+        report("feed alone    ", measure(admin, erp, codes, args), args.orders, 90, args.interval)
     finally:
         admin.set_faults(callback_drop_rate=previous)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from figures import record
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -46,6 +47,10 @@ def measure(name: str, call: Callable[[], requests.Response], count: int, expect
         f"{name:<30} n={count:<5} median={median:6.2f} ms  p95={p95:6.2f} ms  p99={p99:6.2f} ms"
         f"  {count / elapsed:7.0f} req/s"
     )
+    note = f"{count} sequential requests, keep-alive, loopback"
+    for label, value in (("p50", median), ("p95", p95), ("p99", p99)):
+        record("foundation", f"sandbox overhead {name}: {label} latency", value, "ms", note=note)
+    record("foundation", f"sandbox overhead {name}: throughput", count / elapsed, "requests/s", note=note)
 
 
 def main() -> None:

@@ -1,11 +1,12 @@
 """ERP-change-to-AnyMarket latency of send stock while `make demo` runs it on its schedule.
 
-Needs a running `make demo` (same SANDBOX_PORT/SANDBOX_TOKEN). Until the product sync exists, the demo
-catalog is not on the sandbox, so this script first does what that sync would do for ``--skus`` demo
-SKUs: creates them on the sandbox and links them in the demo mapping DB. Then it changes the physical
-balance of one of those SKUs in the demo ERP's default deposit every ``--interval`` seconds and polls
-the sandbox (``GET /stocks?sku=``) until the warehouse mapped to that deposit shows the expected
-quantity (physical minus open reservations). Prints p50/p95/max against the target (p95 under 90 s).
+Needs a running `make demo` (same SANDBOX_PORT/SANDBOX_TOKEN; DEMO_RUN_DIR if not .run/demo). Until the
+product sync exists, the demo catalog is not on the sandbox, so this script first does what that sync
+would do for ``--skus`` demo SKUs: creates them on the sandbox and links them in the demo mapping DB.
+Then it changes the physical balance of one of those SKUs in the demo ERP's default deposit every
+``--interval`` seconds and polls the sandbox (``GET /stocks?sku=``) until the warehouse mapped to that
+deposit shows the expected quantity (physical minus open reservations). Prints p50/p95/max against the
+target (p95 under 90 s).
 
     .venv/bin/python bench/send_stock_demo_latency.py [--changes 12] [--interval 10]
 """
@@ -25,10 +26,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
+from figures import percentile, record_latencies  # noqa: E402
+
 from anymarket.mapping.database import MappingDatabase  # noqa: E402
 from anymarket_sandbox.testing import Api  # noqa: E402
 
-RUN = ROOT / ".run" / "demo"
+# The demo's ERP and mapping DB; bench/report.py runs a demo of its own elsewhere.
+RUN = Path(os.environ.get("DEMO_RUN_DIR", ROOT / ".run" / "demo"))
 INTEGRATION = "demo"
 
 
@@ -150,10 +154,18 @@ def main() -> None:
     for watcher in watchers:
         watcher.join()
 
+    record_latencies(
+        "send_stock",
+        "ERP change → AnyMarket stock in make demo",
+        latencies,
+        expected=args.changes,
+        p95_target=90,
+        note=f"{args.changes} balance changes {args.interval:g} s apart, DAG every minute",
+    )
     if not latencies:
         raise SystemExit("no change reached the sandbox: is send_stock unpaused in the demo?")
     latencies.sort()
-    p95 = latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))]
+    p95 = percentile(latencies, 0.95)
     print(
         f"ERP change → AnyMarket stock, {len(latencies)}/{args.changes} changes seen, schedule every minute:"
     )

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT), str(ROOT / "bench")]
 
 import sqlalchemy as sa  # noqa: E402
+from figures import record  # noqa: E402
 from import_orders import create_orders, run, setup  # noqa: E402
 
 from anymarket_sandbox.server import SandboxServer  # noqa: E402
@@ -33,7 +34,9 @@ def sync() -> dict:
     )
 
 
-def stage(erp, label: str, changes: int, *statements: str) -> None:
+def stage(erp, label: str, changes: int, target: int, *statements: str) -> None:
+    """Apply ``statements`` to the ERP (``changes`` status changes), sync once, print and record the
+    requests per change against ``target`` (1, or 2 with the NF-e XML)."""
     with erp.engine.begin() as c:
         for statement in statements:
             c.execute(sa.text(statement))
@@ -47,6 +50,18 @@ def stage(erp, label: str, changes: int, *statements: str) -> None:
         f"XML PUTs {summary['counts']['xml_requests']}), "
         f"{elapsed:.2f} s"
     )
+    name = label.rstrip(":")
+    record(
+        "sync_order_status",
+        f"{name}: requests per status change",
+        used / changes,
+        "requests/change",
+        target=target,
+        comparison="==",
+        note=f"{used} requests / {changes} orders; status PUTs {summary['counts']['status_requests']}, "
+        f"XML PUTs {summary['counts']['xml_requests']}",
+    )
+    record("sync_order_status", f"{name}: run time", elapsed, "s", note=f"{changes} orders in one run")
 
 
 def main(count: int) -> None:
@@ -64,6 +79,7 @@ def main(count: int) -> None:
             erp,
             "invoiced, NF-e XML required:",
             half,
+            2,
             "INSERT INTO invoices (sales_order_id, access_key, number, series, issued_at, cfop, xml) "
             "SELECT id, printf('%044d', id), id, '1', '2026-03-02 13:00:00.000', '5102', '<nfeProc/>' "
             f"FROM sales_orders WHERE id IN ({xml_orders})",
@@ -73,6 +89,7 @@ def main(count: int) -> None:
             erp,
             "invoiced, no XML (Amazon):",
             count - half,
+            1,
             "INSERT INTO invoices (sales_order_id, access_key, number, series, issued_at, cfop) "
             "SELECT id, printf('%044d', id), id, '1', '2026-03-02 13:00:00.000', '5102' "
             f"FROM sales_orders WHERE id IN ({orders}) AND id NOT IN ({xml_orders})",
@@ -83,6 +100,7 @@ def main(count: int) -> None:
             erp,
             "shipped with tracking:",
             count,
+            1,
             "INSERT INTO shipments (sales_order_id, carrier_id, tracking_code, shipped_at) "
             f"SELECT id, 1, 'BR' || id, '2026-03-02 18:00:00.000' FROM sales_orders WHERE id IN ({orders})",
             f"UPDATE sales_orders SET status = 'shipped' WHERE id IN ({orders})",
@@ -91,11 +109,21 @@ def main(count: int) -> None:
             erp,
             "delivered:",
             count,
+            1,
             "UPDATE shipments SET delivered_at = '2026-03-05 15:00:00.000'",
             f"UPDATE sales_orders SET status = 'delivered' WHERE id IN ({orders})",
         )
         started = time.perf_counter()
         summary = sync()
+        record(
+            "sync_order_status",
+            "idle re-run: requests",
+            summary.get("requests_used", 0),
+            "requests",
+            target=0,
+            comparison="==",
+            note=f"{summary['counts']['unchanged']} orders unchanged",
+        )
         print(
             f"idle re-run: {summary.get('requests_used', 0)} requests, "
             f"{summary['counts']['unchanged']} orders "

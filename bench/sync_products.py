@@ -37,6 +37,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
+from figures import record  # noqa: E402 (bench/ is on the path when run as a script)
+
 TOKEN, OI = "bench-token", "bench-oi."
 SETUP_PREFIXES = ("/v2/brands", "/v2/categories", "/v2/variations")
 
@@ -207,10 +209,27 @@ def main() -> None:
             f"brand/category/variation set-up: {setup_requests} requests in all",
         )
         print(f"    {placed / wall:.1f} products/s; by route: {dict(shapes.most_common())}", flush=True)
+        record(
+            "sync_products",
+            "first run: requests per new product (brand/category existing)",
+            product_requests / max(placed, 1),
+            "requests/product",
+            target=2,
+            note=f"{product_requests} product requests / {placed} products; set-up {setup_requests} requests",
+        )
+        record(
+            "sync_products",
+            f"first run: wall time to create {placed} products",
+            wall,
+            "s",
+            note=f"{placed / wall:.1f} products/s at {args.latency_ms:g} ms/request",
+        )
 
         admin.clear_requests()
         summary, wall, _ = run_once("no change")
         line("no change", summary, wall, admin.requests())
+        writes = split(admin.requests())[3]
+        record("sync_products", "no change: write requests", writes, "requests", target=0, comparison="==")
 
         admin.clear_requests()
         with erp.engine.begin() as conn:
@@ -222,6 +241,16 @@ def main() -> None:
             )
         summary, wall, _ = run_once("1 % renamed")
         line(f"1 % renamed ({len(renamed)})", summary, wall, admin.requests())
+        puts = sum(r["method"] == "PUT" for r in admin.requests())
+        record(
+            "sync_products",
+            "1 % renamed: PUTs per renamed product",
+            puts / len(renamed),
+            "requests/product",
+            target=1,
+            comparison="==",
+            note=f"{puts} PUTs / {len(renamed)} products",
+        )
 
         admin.reset()
         use_mapping_db(tmp / "mapping-traced.db")
@@ -229,6 +258,7 @@ def main() -> None:
         line("first run, traced (0 ms)", summary, wall, admin.requests())
         assert peak is not None
         print(f"    peak traced memory of creating the catalog: {peak / 2**20:.1f} MiB", flush=True)
+        record("sync_products", "peak traced memory of creating the catalog", peak / 2**20, "MiB")
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)

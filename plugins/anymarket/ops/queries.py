@@ -152,12 +152,15 @@ def rejections(db: MappingDatabase, integration_id: str, limit: int = 200) -> li
 
 
 def recent_errors(db: MappingDatabase, integration_id: str, limit: int = 50) -> list[dict[str, Any]]:
-    """The latest history rows that carry an error, newest first."""
+    """The latest failures (history outcome ``error``), newest first.
+
+    Held and skipped entities carry their reason in the same column but are not errors: held orders
+    have their own section, and a skip is a decision the settings made."""
     t = m.history
     with db.engine.connect() as conn:
         rows = conn.execute(
             sa.select(t.c.created_at, t.c.entity_type, t.c.entity_key, t.c.action, t.c.outcome, t.c.error)
-            .where(t.c.integration_id == integration_id, t.c.error.is_not(None))
+            .where(t.c.integration_id == integration_id, t.c.outcome == "error")
             .order_by(t.c.id.desc())
             .limit(limit)
         )

@@ -238,7 +238,9 @@ def seed(db: MappingDatabase) -> None:
     db.record_history(
         "loja1", entity_type="sku", entity_key="7001", action="update", outcome="error", error="price too low"
     )
-    db.record_history("loja1", entity_type="order", entity_key="1001", action="import", outcome="held")
+    db.record_history(
+        "loja1", entity_type="order", entity_key="1001", action="import", outcome="held", error="held-reason"
+    )
     db.record_history(
         "loja2", entity_type="sku", entity_key="X", action="x", outcome="error", error="loja2 only"
     )
@@ -328,6 +330,7 @@ def test_sections_show_the_integrations_state(ops: Ops) -> None:
 
     errors = section(html, "errors")
     assert "price too low" in errors and "loja2 only" not in errors
+    assert "held-reason" not in errors  # a held order is listed under Orders held, not as an error
 
 
 def test_user_content_is_escaped(ops: Ops) -> None:

@@ -22,7 +22,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 from figures import record  # noqa: E402 (bench/ is on the path when run as a script)
+from harness import private_airflow, sqlite_connections  # noqa: E402
 
 
 def prepare(tmp: Path, name: str) -> None:
@@ -51,12 +51,7 @@ def prepare(tmp: Path, name: str) -> None:
             )
         )
     erp.dispose()
-    os.environ["AIRFLOW_CONN_ANYMARKET_BENCH_ERP"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(erp_path)}
-    )
-    os.environ["AIRFLOW_CONN_ANYMARKET_MAPPING_DB"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(mapping_path)}
-    )
+    sqlite_connections(erp=erp_path, mapping=mapping_path)
     get_mapping_db(f"sqlite:///{mapping_path}")
     from anymarket.operators.deposits import AnyMarketInstallDepositsOperator
 
@@ -109,13 +104,7 @@ def main() -> None:
     parser.add_argument("--no-trace", action="store_true", help="skip step 3 (the traced run)")
     args = parser.parse_args()
 
-    tmp_dir = tempfile.TemporaryDirectory(prefix="bench-import-catalog-")
-    tmp = Path(tmp_dir.name)
-    # Airflow reads its settings on first import: a private home, before anything imports it.
-    os.environ["AIRFLOW_HOME"] = str(tmp / "airflow")
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-    os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+    tmp_dir, tmp = private_airflow("bench-import-catalog-")
     (tmp / "integrations.yaml").write_text(
         "integrations:\n  bench:\n    name: Bench\n    alert_emails: [ops@bench.example]\n"
     )

@@ -30,6 +30,7 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-airflow-"))
 
 import sqlalchemy as sa  # noqa: E402
 from figures import percentile, record, record_latencies  # noqa: E402
+from harness import sqlite_connections  # noqa: E402
 
 from anymarket.erp.database import ErpDatabase  # noqa: E402
 from anymarket_sandbox.server import SandboxServer  # noqa: E402
@@ -52,12 +53,7 @@ def setup(work: Path, sandbox: SandboxServer, *, send_partner_id: bool) -> ErpDa
         "extra": {"oi": sandbox.oi},
     }
     os.environ["AIRFLOW_CONN_ANYMARKET_BENCH"] = json.dumps(conn)
-    os.environ["AIRFLOW_CONN_ANYMARKET_BENCH_ERP"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(work / "erp.db")}
-    )
-    os.environ["AIRFLOW_CONN_ANYMARKET_MAPPING_DB"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(work / "mapping.db")}
-    )
+    sqlite_connections(erp=work / "erp.db", mapping=work / "mapping.db")
     erp = ErpDatabase(f"sqlite:///{work / 'erp.db'}")
     erp.create_schema()
     with erp.engine.begin() as c:

@@ -22,7 +22,6 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
 from figures import record  # noqa: E402
+from harness import private_airflow, sqlite_connections  # noqa: E402
 
 from bench.send_stock import SKUS_PER_PRODUCT, seed_erp, seed_mapping, seed_sandbox  # noqa: E402
 
@@ -171,12 +171,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    tmp_dir = tempfile.TemporaryDirectory(prefix="bench-send-prices-")
-    tmp = Path(tmp_dir.name)
-    os.environ["AIRFLOW_HOME"] = str(tmp / "airflow")
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-    os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+    tmp_dir, tmp = private_airflow("bench-send-prices-")
 
     import sqlalchemy as sa
 
@@ -188,12 +183,7 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     erp_path, mapping_path = tmp / "erp.db", tmp / "mapping.db"
-    os.environ["AIRFLOW_CONN_ANYMARKET_BENCH_ERP"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(erp_path)}
-    )
-    os.environ["AIRFLOW_CONN_ANYMARKET_MAPPING_DB"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(mapping_path)}
-    )
+    sqlite_connections(erp=erp_path, mapping=mapping_path)
 
     with SandboxServer(requests_per_hour=10_000_000) as server:
         api = Api(server.base_url, server.token)

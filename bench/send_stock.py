@@ -26,13 +26,13 @@ import os
 import random
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 from figures import record
+from harness import private_airflow, sqlite_connections
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
@@ -335,15 +335,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    tmp_dir = tempfile.TemporaryDirectory(prefix="bench-send-stock-")
-    tmp = Path(tmp_dir.name)
-    # Airflow reads its settings on first import: a private home, before anything imports it.
-    os.environ["AIRFLOW_HOME"] = str(tmp / "airflow")
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-    # Operators run by calling execute(), as in the tests; without this the SDK warns on every run
-    # that execute() is called outside a task runner.
-    os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+    tmp_dir, tmp = private_airflow("bench-send-stock-")
 
     import sqlalchemy as sa
 
@@ -355,12 +347,7 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     erp_path, mapping_path = tmp / "erp.db", tmp / "mapping.db"
-    os.environ["AIRFLOW_CONN_ANYMARKET_BENCH_ERP"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(erp_path)}
-    )
-    os.environ["AIRFLOW_CONN_ANYMARKET_MAPPING_DB"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(mapping_path)}
-    )
+    sqlite_connections(erp=erp_path, mapping=mapping_path)
 
     with SandboxServer(requests_per_hour=10_000_000) as server:
         setup = time.perf_counter()

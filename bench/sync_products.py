@@ -28,7 +28,6 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections import Counter
@@ -38,6 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 from figures import record  # noqa: E402 (bench/ is on the path when run as a script)
+from harness import private_airflow, sqlite_connections  # noqa: E402
 
 TOKEN, OI = "bench-token", "bench-oi."
 SETUP_PREFIXES = ("/v2/brands", "/v2/categories", "/v2/variations")
@@ -84,7 +84,7 @@ def use_mapping_db(path: Path) -> None:
     """Point the mapping DB connection at ``path`` and migrate it now (not inside a measured run)."""
     from anymarket.mapping import get_mapping_db
 
-    os.environ["AIRFLOW_CONN_ANYMARKET_MAPPING_DB"] = json.dumps({"conn_type": "sqlite", "host": str(path)})
+    sqlite_connections(mapping=path)
     get_mapping_db(f"sqlite:///{path}")
 
 
@@ -103,12 +103,7 @@ def configure(tmp: Path, port: int) -> None:
             "extra": {"oi": OI, "timeout": 30, "requests_per_hour": 10_000_000},
         }
     )
-    os.environ["AIRFLOW_CONN_ANYMARKET_BENCH_ERP"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(tmp / "erp.db")}
-    )
-    os.environ["AIRFLOW_CONN_ANYMARKET_MAPPING_DB"] = json.dumps(
-        {"conn_type": "sqlite", "host": str(tmp / "mapping.db")}
-    )
+    sqlite_connections(erp=tmp / "erp.db", mapping=tmp / "mapping.db")
 
 
 def run_once(label: str, *, trace_memory: bool = False) -> tuple[dict[str, Any], float, int | None]:
@@ -162,13 +157,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    tmp_dir = tempfile.TemporaryDirectory(prefix="bench-sync-products-")
-    tmp = Path(tmp_dir.name)
-    # Airflow reads its settings on first import: a private home, before anything imports it.
-    os.environ["AIRFLOW_HOME"] = str(tmp / "airflow")
-    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-    os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
+    tmp_dir, tmp = private_airflow("bench-sync-products-")
 
     import sqlalchemy as sa
 

@@ -116,12 +116,22 @@ def record_latencies(
     p95_target: float | None,
     note: str = "",
 ) -> None:
-    """A latency series as figures: how many of ``expected`` were seen (target: all), p50, p95
-    (strictly under ``p95_target`` seconds, if any) and max. ``latencies`` in seconds, any order."""
+    """A latency series as figures — how many of ``expected`` were seen (target: all), p50, p95
+    (strictly under ``p95_target`` seconds, if any) and max — and as one printed line.
+    ``latencies`` in seconds, any order."""
     ordered = sorted(latencies)
     record(section, f"{label}: seen", len(ordered), "", target=expected, comparison=">=", note=note)
     if not ordered:
+        print(f"{label}: nothing seen of {expected}")
         return
+    p95 = percentile(ordered, 0.95)
+    verdict = ""
+    if p95_target is not None:
+        verdict = f"; target p95 < {p95_target:g} s {'ok' if p95 < p95_target else 'OVER'}"
+    print(
+        f"{label}: {len(ordered)}/{expected} seen ({note}); p50 {statistics.median(ordered):.1f} s, "
+        f"p95 {p95:.1f} s, max {ordered[-1]:.1f} s{verdict}"
+    )
     record(section, f"{label}: p50", statistics.median(ordered), "s", note=note)
     record(
         section, f"{label}: p95", percentile(ordered, 0.95), "s", target=p95_target, comparison="<", note=note

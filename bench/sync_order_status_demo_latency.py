@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import threading
 import time
@@ -25,7 +24,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
-from figures import percentile, record_latencies  # noqa: E402
+from figures import record_latencies  # noqa: E402
 
 from anymarket.erp.demo_data import nfe_access_key_check_digit  # noqa: E402
 from anymarket_sandbox.admin import SandboxAdmin  # noqa: E402
@@ -130,13 +129,6 @@ def main() -> None:
     )
     if not latencies:
         raise SystemExit("no NF-e reached AnyMarket: is sync_order_status unpaused in the demo?")
-    latencies.sort()
-    p95 = percentile(latencies, 0.95)
-    print(
-        f"ERP NF-e authorized → AnyMarket INVOICED, {len(latencies)}/{args.orders} orders: "
-        f"p50 {statistics.median(latencies):.1f} s, p95 {p95:.1f} s, max {latencies[-1]:.1f} s; "
-        f"target p95 < 90 s {'ok' if p95 < 90 else 'OVER'}"
-    )
 
 
 if __name__ == "__main__":

@@ -133,7 +133,9 @@ class CatalogState:
     # -- writing ------------------------------------------------------------------------------------
 
     def link_product(self, code: str, anymarket_id: str, product_hash: str | None, conn: Connection) -> None:
-        self._link_many(conn, "product", [_link(code, anymarket_id, product_hash)])
+        self.mapping.link_many(
+            self.integration_id, "product", [_link(code, anymarket_id, product_hash)], conn=conn
+        )
         upsert(
             conn,
             m.product_sync,
@@ -144,7 +146,7 @@ class CatalogState:
     def link_skus(self, product_code: str, skus: list[tuple[str, str, str | None]], conn: Connection) -> None:
         """``skus``: (SKU code, AnyMarket SKU id, hash of the body AnyMarket accepted or None)."""
         rows = [_link(code, sku_id, sku_hash, {"product": product_code}) for code, sku_id, sku_hash in skus]
-        self._link_many(conn, "sku", rows)
+        self.mapping.link_many(self.integration_id, "sku", rows, conn=conn)
 
     def link_images(
         self, product_code: str, images: list[tuple[str, str, str, str | None]], conn: Connection
@@ -154,46 +156,7 @@ class CatalogState:
             _link(image_link_id(product_code, key), image_id, None, {"url": url, "variation": variation})
             for key, image_id, url, variation in images
         ]
-        self._link_many(conn, "image", rows)
-
-    def _link_many(self, conn: Connection, entity_type: str, rows: list[dict[str, Any]]) -> None:
-        """``MappingDatabase.link`` for many rows at once: one read, one bulk insert of the new links,
-        an update only for links that changed. A new product brings a dozen links; one statement
-        each made link-keeping cost more than the requests themselves."""
-        if not rows:
-            return
-        links = m.links.c
-        where = (links.integration_id == self.integration_id, links.entity_type == entity_type)
-        existing = {
-            r.erp_id: (r.anymarket_id, r.payload_hash, r.attributes)
-            for r in conn.execute(
-                sa.select(links.erp_id, links.anymarket_id, links.payload_hash, links.attributes).where(
-                    *where, links.erp_id.in_([row["erp_id"] for row in rows])
-                )
-            )
-        }
-        now = utcnow()
-        new = [
-            {
-                "integration_id": self.integration_id,
-                "entity_type": entity_type,
-                **row,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for row in rows
-            if row["erp_id"] not in existing
-        ]
-        if new:
-            conn.execute(sa.insert(m.links), new)
-        for row in rows:
-            old = existing.get(row["erp_id"])
-            if old is not None and old != (row["anymarket_id"], row["payload_hash"], row["attributes"]):
-                conn.execute(
-                    sa.update(m.links)
-                    .where(*where, links.erp_id == row["erp_id"])
-                    .values(**row, updated_at=now)
-                )
+        self.mapping.link_many(self.integration_id, "image", rows, conn=conn)
 
     def unlink_image(self, product_code: str, key: str, conn: Connection) -> None:
         conn.execute(

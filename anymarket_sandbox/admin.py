@@ -52,7 +52,8 @@ class SandboxAdmin:
     def set_faults(self, **settings: Any) -> dict[str, Any]:
         """Any of: latency_ms, error_rate, error_statuses, error_burst, timeout_rate, timeout_seconds,
         burst_429, burst_retry_after, callback_drop_rate, callback_duplicate_rate, callback_retries,
-        callback_retry_delay, callback_timeout, seed. Answers the full configuration."""
+        callback_retry_delay, callback_timeout, missing_endpoints, order_read_delay_seconds,
+        raw_responses, rendezvous, rendezvous_timeout_seconds, seed. Answers the full configuration."""
         return self._call("PUT", "/faults", json=settings)
 
     def faults(self) -> dict[str, Any]:

@@ -40,6 +40,11 @@ class FaultConfig:
     # seconds after it was created, while its feed item and callbacks already exist: the eventual
     # consistency a callback arriving before its order can be read runs into (used by the soak).
     order_read_delay_seconds: float = 0.0
+    # "METHOD /v2/path" → N: requests to that endpoint are held until N of them are waiting, then let
+    # go together (or each after ``rendezvous_timeout_seconds`` alone), so a test can make two
+    # clients race on the same data at the same moment instead of hoping their timing overlaps.
+    rendezvous: dict[str, int] = field(default_factory=dict)
+    rendezvous_timeout_seconds: float = 60.0
     seed: int | None = None
 
     def update(self, values: dict[str, Any]) -> None:

@@ -2,8 +2,8 @@
 
 Written as plain ASGI (not BaseHTTPMiddleware) so it can read the body once for the log and replay
 it to the handler, see the final status for the log, and sleep without blocking other requests.
-Order of checks: auth (401, not budgeted) → 429 burst → hourly budget (429 + Retry-After) → latency →
-random 5xx → timeout sleep → the handler.
+Order of checks: auth (401, not budgeted) → 429 burst → hourly budget (429 + Retry-After) → rendezvous →
+latency → random 5xx → timeout sleep → the handler.
 """
 
 from __future__ import annotations
@@ -37,12 +37,40 @@ def _decode_body(raw: bytes, content_type: str) -> Any:
     return text
 
 
+class Rendezvous:
+    """The ``rendezvous`` fault: holds requests to an endpoint until ``size`` of them wait, then lets the
+    whole group go at once. A request left alone goes on after the timeout (so a test whose racers
+    never meet fails on its own assertions rather than hanging). Lives on the server's one event loop,
+    so it needs no lock."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, tuple[int, asyncio.Event]] = {}
+
+    async def meet(self, key: str, size: int, timeout: float) -> bool:
+        """Wait for the group of ``key``; True when it met, False when this request gave up waiting."""
+        count, met = self._waiting.get(key, (0, asyncio.Event()))
+        if count + 1 >= size:
+            self._waiting.pop(key, None)
+            met.set()
+            return True
+        self._waiting[key] = (count + 1, met)
+        try:
+            await asyncio.wait_for(met.wait(), timeout)
+            return True
+        except TimeoutError:
+            still, group = self._waiting.get(key, (0, None))
+            if group is met:  # leave the group that never formed
+                self._waiting[key] = (still - 1, met)
+            return False
+
+
 class ApiGate:
     """Wraps the FastAPI app; everything outside ``/v2`` passes straight through."""
 
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
         self.sandbox = sandbox
+        self.rendezvous = Rendezvous()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -108,6 +136,11 @@ class ApiGate:
                     429, "Limite de requisições por hora excedido.", headers={"Retry-After": str(retry_after)}
                 )(scope, replay, send_logged)
                 return
+            endpoint = f"{scope['method']} {path}"
+            group = sb.faults.config.rendezvous.get(endpoint, 0)
+            if group > 1:
+                met = await self.rendezvous.meet(endpoint, group, sb.faults.config.rendezvous_timeout_seconds)
+                entry["fault"] = "rendezvous" if met else "rendezvous_timeout"
             latency = sb.faults.config.latency_ms
             if latency > 0:
                 await asyncio.sleep(latency / 1000.0)
@@ -117,13 +150,13 @@ class ApiGate:
                     scope, replay, send_logged
                 )
                 return
-            canned = sb.faults.config.raw_responses.get(f"{scope['method']} {path}")
+            canned = sb.faults.config.raw_responses.get(endpoint)
             if canned is not None:
                 entry["fault"] = "raw_response"
                 response = Response(canned, status_code=200, media_type="application/json")
                 await response(scope, replay, send_logged)
                 return
-            if f"{scope['method']} {path}" in sb.faults.config.missing_endpoints:
+            if endpoint in sb.faults.config.missing_endpoints:
                 entry["fault"] = "missing_endpoint"
                 await error_response(404, "Recurso não encontrado.")(scope, replay, send_logged)
                 return

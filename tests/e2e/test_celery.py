@@ -16,6 +16,7 @@ from __future__ import annotations
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -209,6 +210,19 @@ def race(airflow: AirflowTopology, dag_id: str, settled: set[str]) -> list[dict[
     return wait_until(f"both import runs of {dag_id}", done, timeout=180, interval=2)
 
 
+@contextmanager
+def racing_listings(sandbox: SandboxServer, *, latency_ms: int) -> Iterator[None]:
+    """Both imports' order listings are held by the sandbox until the other one arrives, so they
+    race on the same orders at the same moment whenever the scheduler happens to queue them (a
+    worker runs one task at a time, so the two are on different workers); every request is slowed
+    by ``latency_ms`` so they stay busy together."""
+    sandbox.admin.set_faults(latency_ms=latency_ms, rendezvous={"GET /v2/orders": 2})
+    try:
+        yield
+    finally:
+        sandbox.admin.set_faults(latency_ms=0, rendezvous={})
+
+
 def overlap(tis: list[dict[str, Any]]) -> bool:
     (a_start, a_end), (b_start, b_end) = (
         (datetime.fromisoformat(ti["start_date"]), datetime.fromisoformat(ti["end_date"])) for ti in tis
@@ -220,18 +234,15 @@ def test_two_workers_racing_on_the_same_orders_import_each_once(celery_env: Cele
     sandbox, airflow = celery_env.sandbox, celery_env.airflow
     order_ids = create_orders(sandbox, celery_env.sku, f"{DAY}T10:00:00-03:00", count=20)
     # Slow AnyMarket down a little, so both imports are still busy with the same orders together.
-    sandbox.admin.set_faults(latency_ms=50)
-    try:
+    with racing_listings(sandbox, latency_ms=50):
         tis = race(airflow, "anymarket_race__import_orders", {"success", "failed"})
-    finally:
-        sandbox.admin.set_faults(latency_ms=0)
 
     assert [ti["state"] for ti in tis] == ["success", "success"], airflow.home / "logs"
     assert {ti["hostname"] for ti in tis} == set(WORKERS)  # one import on each worker...
     assert overlap(tis), tis  # ...at the same time
     # Both listed the day's orders...
     listings = [r for r in sandbox.admin.requests(method="GET", path="/v2/orders") if r["oi"] == sandbox.oi]
-    assert len(listings) == 2
+    assert [r["fault"] for r in listings] == ["rendezvous", "rendezvous"]  # listed together
     # ...and every AnyMarket order is in the ERP exactly once.
     assert erp_order_counts(celery_env.erp_url, order_ids) == dict.fromkeys(order_ids, 1)
 
@@ -242,11 +253,8 @@ def test_request_budget_holds_across_workers(celery_env: CeleryEnv) -> None:
     order_ids = create_orders(sandbox, celery_env.sku, f"{DAY}T11:00:00-03:00", count=40, oi=BUDGET_OI)
     # Slow enough that both runs are spending at the same time. The budget runs out mid-run: the
     # attempt stops (its orders stay queued) and waits for a retry.
-    sandbox.admin.set_faults(latency_ms=300)
-    try:
+    with racing_listings(sandbox, latency_ms=300):
         tis = race(airflow, "anymarket_budget__import_orders", {"success", "failed", "up_for_retry"})
-    finally:
-        sandbox.admin.set_faults(latency_ms=0)
 
     assert {ti["hostname"] for ti in tis} == set(WORKERS)
     sent = [r for r in sandbox.admin.requests() if r["oi"] == BUDGET_OI]

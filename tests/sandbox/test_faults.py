@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -135,3 +136,33 @@ def test_concurrent_requests_are_consistent(sandbox: SandboxServer, api: Api) ->
     assert statuses == [200] * 80
     ids = [b["id"] for b in api.get("/brands", params={"limit": 100}).json()["content"]]
     assert len(ids) == len(set(ids)) == 80
+
+
+def test_rendezvous_holds_requests_until_the_group_is_complete(sandbox: SandboxServer, api: Api) -> None:
+    sandbox.admin.set_faults(rendezvous={"GET /v2/brands": 2}, rendezvous_timeout_seconds=5)
+    finished: list[float] = []
+
+    def get_brands() -> None:
+        assert api.get("/brands").status_code == 200
+        finished.append(time.monotonic())
+
+    first = threading.Thread(target=get_brands)
+    first.start()
+    time.sleep(0.5)
+    assert finished == []  # alone, the first request waits for its partner...
+    assert api.get("/stocks/locals").status_code == 200  # ...other endpoints are not held
+    partner_sent = time.monotonic()
+    get_brands()
+    first.join(timeout=5)
+    assert len(finished) == 2 and min(finished) >= partner_sent  # ...then both go together
+    assert [e["fault"] for e in sandbox.admin.requests(path="/v2/brands")] == ["rendezvous"] * 2
+
+
+def test_rendezvous_lets_a_lone_request_go_after_the_timeout(sandbox: SandboxServer, api: Api) -> None:
+    sandbox.admin.set_faults(rendezvous={"GET /v2/brands": 2}, rendezvous_timeout_seconds=0.3)
+    started = time.monotonic()
+    assert api.get("/brands").status_code == 200
+    assert time.monotonic() - started >= 0.3
+    # the lone request left its group: the next one waits for a partner of its own, not for a ghost
+    assert api.get("/brands").status_code == 200
+    assert [e["fault"] for e in sandbox.admin.requests(path="/v2/brands")] == ["rendezvous_timeout"] * 2

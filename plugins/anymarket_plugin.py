@@ -12,7 +12,9 @@ from airflow.plugins_manager import AirflowPlugin
 
 from anymarket.ops.router import create_app
 
-OPS_PATH = "/anymarket/ops/"
+#: Relative on purpose: the UI resolves it against its ``<base href>``, so the link also works when
+#: Airflow is served under a path (``[api] base_url = https://host/airflow``).
+OPS_PATH = "anymarket/ops/"
 
 
 class AnyMarketPlugin(AirflowPlugin):

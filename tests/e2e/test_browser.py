@@ -2,7 +2,9 @@
 
 One Airflow for the module (SQLite + LocalExecutor: api-server, scheduler and dag-processor, what
 ``make demo`` runs), this project's DAGs and plugins, integration ``shop`` on the AnyMarket sandbox,
-the demo ERP and mapping DB. Each step saves a screenshot under ``.run/artifacts/browser/``.
+the demo ERP and mapping DB. Airflow is served under ``/airflow`` (as behind a company's proxy), so
+every link the UI and the ops page draw must respect ``[api] base_url``. Each step saves a screenshot
+under ``.run/artifacts/browser/``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -99,7 +102,7 @@ def ui_env(tmp_path_factory: pytest.TempPathFactory, e2e_sandbox: SandboxServer)
             mapping_url=mapping_url,
         ),
     }
-    airflow = AirflowTopology(home, config)
+    airflow = AirflowTopology(home, config, base_path="/airflow")
     try:
         airflow.airflow("db", "migrate")
         for component in ("api-server", "scheduler", "dag-processor"):
@@ -154,7 +157,8 @@ def test_login(browser: Browser, ui_env: UiEnv) -> None:
     try:
         page = context.new_page()
         page.goto(ui_env.airflow.url)
-        expect(page).to_have_url(f"{ui_env.airflow.url}/auth/login?next=%2F")
+        back_to = quote(f"{urlsplit(ui_env.airflow.url).path}/", safe="")
+        expect(page).to_have_url(f"{ui_env.airflow.url}/auth/login?next={back_to}")
         screenshot(page, "01-login")
         sign_in(page, ui_env.airflow.url)
         page.goto(f"{ui_env.airflow.url}/dags?tags=integration%3A{INTEGRATION}")
@@ -239,10 +243,13 @@ def test_ops_page_shows_the_held_order_and_its_reason(page: Page, ui_env: UiEnv)
     airflow.wait_for_run(DAG_ID, airflow.trigger(DAG_ID, {"order_id": str(held)}))
     assert erp_order_counts(ui_env.erp_url, [held]) == {held: 0}
 
-    page.goto(f"{airflow.url}/anymarket/ops/")
+    # The way an ops person gets there: the "AnyMarket" entry of Airflow's navigation.
+    page.goto(f"{airflow.url}/")
+    page.get_by_role("link", name="AnyMarket").click()
+    ops = page.frame_locator("iframe")
     screenshot(page, "10-ops-integrations")
-    page.get_by_role("link", name="Shop (e2e)").click()
-    held_orders = page.locator("#held-orders")
+    ops.get_by_role("link", name="Shop (e2e)").click()
+    held_orders = ops.locator("#held-orders")
     expect(held_orders).to_contain_text(str(held))
     expect(held_orders).to_contain_text(UNMAPPED_CARRIER)  # the reason names the unmapped carrier
     screenshot(page, "11-ops-held-orders")

@@ -66,12 +66,13 @@ class AirflowTopology:
     ``ANYMARKET_INTEGRATIONS_FILE``); the executor and databases come from there.
     """
 
-    def __init__(self, home: Path, config: Mapping[str, str]) -> None:
+    def __init__(self, home: Path, config: Mapping[str, str], *, base_path: str = "") -> None:
         self.home = home
         self.logs = home / "process-logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.api_port = free_port()
-        self.url = f"http://127.0.0.1:{self.api_port}"
+        # ``base_path`` (e.g. "/airflow"): Airflow served under a path, as behind a shared proxy.
+        self.url = f"http://127.0.0.1:{self.api_port}{base_path}"
         passwords = home / "passwords.json"
         passwords.write_text(json.dumps({ADMIN_USER: ADMIN_PASSWORD}))
         # The test process's own Airflow settings (unit-test mode, its private home) must not leak in.

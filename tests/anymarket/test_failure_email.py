@@ -84,7 +84,7 @@ def test_failed_task_sends_an_alert_email(
         task.retries = 0  # one attempt: the alert is for the failure, not for each retry
     dag.test()
 
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not smtp_inbox.messages and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(smtp_inbox.messages) == 1

@@ -48,7 +48,8 @@ unchanged catalog costs no request.
 
 - **First** the product's brand and category (parents before children) and its variation types
   and values are found on AnyMarket (by `partnerId` = ERP code, or name) or created, and linked;
-  the `brand`/`category` mappings override the lookup.
+  the `brand`/`category` mappings override the lookup. A linked brand or category renamed in the
+  ERP is renamed on AnyMarket (a read and a `PUT` each; hand-mapped ones are left alone).
 - **New product**: `GET /products?sku=` first — an AnyMarket product that already has the SKU is
   adopted (linked, never duplicated) — else one `POST /products` with its SKUs and images
   (2 requests per product). Price settings (`products.price_format`, `price_factor`,

@@ -15,6 +15,10 @@ Each is looked up once, linked in the mapping DB (``links`` kinds ``brand``, ``c
 What AnyMarket refuses (4xx) becomes a :class:`TaxonomyProblem` naming the brand, category or
 variation; the products that need it are refused by the sync with that message (and retried when
 their data changes), while the rest of the run goes on.
+
+Renames: products point at brands and categories by id, so renaming one in the ERP changes no
+product. :meth:`Taxonomy.follow_renames` compares the ERP's names with the name kept on each link
+(what AnyMarket last accepted) and renames on AnyMarket only those that differ.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from anymarket.catalog.payload import Translation, is_visual_type
-from anymarket.errors import AnyMarketAPIError
+from anymarket.errors import AnyMarketAPIError, AnyMarketAuthError
 from anymarket.operators.deposits import normalize_name
 
 if TYPE_CHECKING:
@@ -139,6 +143,84 @@ class Taxonomy:
         if (kind, key) in self._problems:
             raise self._problems[(kind, key)]
 
+    # -- renames ------------------------------------------------------------------------------------
+
+    def follow_renames(self) -> None:
+        """Rename on AnyMarket the linked brands and categories whose name changed in the ERP.
+
+        No request when nothing was renamed; a rename is a read and a ``PUT`` of what was read with
+        the new name (AnyMarket's PUT replaces the whole brand/category, and a category's parent and
+        price settings are not ours to reset). Left alone: what a person mapped by hand, what is
+        inactive or gone in the ERP, and links without a name yet (the catalog import's), which take
+        the ERP's name as their starting point. A refusal (or a brand gone from AnyMarket, or an
+        answer that cannot be read) is recorded in the history and the products still go; an outage
+        or a bad token stops the run. Either way the link keeps the old name, so the next run tries
+        again."""
+        if self._erp_brands is None:
+            self._erp_brands = {str(r["code"]): r for r in self.erp.query("product_brands")}
+        if self._erp_categories is None:
+            self._erp_categories = {str(r["code"]): r for r in self.erp.query("product_categories")}
+        for kind, rows, endpoint in (
+            ("brand", self._erp_brands, "/brands"),
+            ("category", self._erp_categories, "/categories"),
+        ):
+            mapped_by_hand = self.mapping.mappings_of(self.integration_id, kind)
+            for code, (anymarket_id, attributes) in self.mapping.link_attributes_of(
+                self.integration_id, kind
+            ).items():
+                row = rows.get(code)
+                if code in mapped_by_hand or row is None or not row["active"]:
+                    continue
+                name = str(row["name"]).strip()
+                if "name" in attributes and attributes["name"] != name:
+                    try:
+                        self._rename(kind, code, f"{endpoint}/{anymarket_id}", name)
+                    except AnyMarketAuthError:
+                        raise
+                    except AnyMarketAPIError as exc:
+                        if exc.retryable:
+                            raise
+                        continue  # refused, gone or unreadable: recorded, and tried again next run
+                if attributes.get("name") != name:
+                    self.mapping.link(
+                        self.integration_id, kind, code, anymarket_id, attributes={**attributes, "name": name}
+                    )
+
+    def _rename(self, kind: str, code: str, endpoint: str, name: str) -> None:
+        body: dict[str, Any] = {"name": name}
+        try:
+            current = self.hook.get(endpoint)
+            if not isinstance(current, dict):
+                raise AnyMarketAPIError(
+                    status=200,
+                    method="GET",
+                    endpoint=endpoint,
+                    message=f"expected the {kind} as a JSON object, got {type(current).__name__}",
+                )
+            body["partnerId"] = current.get("partnerId") or code
+            if kind == "brand":
+                body["reducedName"] = name[:REDUCED_NAME_MAX]
+            else:
+                body.update({k: current[k] for k in ("priceFactor", "definitionPriceScope") if k in current})
+                parent = current.get("parent")
+                if isinstance(parent, dict) and parent.get("id") is not None:
+                    body["parent"] = {"id": parent["id"]}
+            self.hook.put(endpoint, body)
+        except AnyMarketAPIError as exc:
+            self.summary.count(f"{kind}_rename_refused")
+            self.record_history(
+                entity_type=kind,
+                entity_key=code,
+                action="rename",
+                outcome="error",
+                request=body,
+                error=str(exc),
+            )
+            raise
+        self.summary.count(f"{kind}_renamed")
+        self.summary.count("write_requests")
+        self.record_history(entity_type=kind, entity_key=code, action="rename", outcome="ok", request=body)
+
     # -- brands -------------------------------------------------------------------------------------
 
     def brand_id(self, code: str | None) -> str:
@@ -156,7 +238,7 @@ class Taxonomy:
             problem = TaxonomyProblem(f"brand {code!r} {state} in the ERP: give the product an active brand")
             self._problems[("brand", code)] = problem
             raise problem
-        name = str(row["name"])
+        name = str(row["name"]).strip()
         found = _find_exact(
             self.hook.get("/brands", {"partnerId": code, "limit": 100})["content"],
             "partnerId",
@@ -200,7 +282,7 @@ class Taxonomy:
             parent_id = self._remote_category(node_code, names) or self._create_category(
                 node, names, parent_id
             )
-            self._link("category", node_code, parent_id, path=names)
+            self._link("category", node_code, parent_id, path=names, name=str(node["name"]).strip())
         assert parent_id is not None
         return parent_id
 

@@ -238,6 +238,17 @@ class MappingDatabase:
             )
             return {r.erp_id: r.anymarket_id for r in rows}
 
+    def link_attributes_of(self, integration_id: str, entity_type: str) -> dict[str, tuple[str, dict]]:
+        """All links of one entity type as ``{erp_id: (anymarket_id, attributes)}``."""
+        links = m.links.c
+        with self.engine.connect() as c:
+            rows = c.execute(
+                sa.select(links.erp_id, links.anymarket_id, links.attributes).where(
+                    links.integration_id == integration_id, links.entity_type == entity_type
+                )
+            )
+            return {r.erp_id: (r.anymarket_id, dict(r.attributes or {})) for r in rows}
+
     # -- mappings -----------------------------------------------------------------------------
 
     def mappings_of(self, integration_id: str, kind: str) -> dict[str, dict[str, Any]]:

@@ -41,7 +41,8 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
        (:mod:`anymarket.catalog.payload`) per the ``products`` settings and the attribute and
        variation mappings.
     3. Ensures each product's brand, category (parents first) and variation types/values
-       (:mod:`anymarket.catalog.taxonomy`): looked up or created once, then linked.
+       (:mod:`anymarket.catalog.taxonomy`): looked up or created once, then linked. Brands and
+       categories renamed in the ERP are renamed on AnyMarket (one read and one PUT each).
     4. Creates, adopts or updates the product (:mod:`anymarket.catalog.sync`). A product whose data
        hashes as when AnyMarket last accepted it costs no request. What AnyMarket refuses (4xx) is
        recorded with its message (``product_rejected`` and the history) and skipped until the
@@ -85,6 +86,7 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             summary=summary,
             record_history=self.record_history,
         )
+        taxonomy.follow_renames()
         syncer = ProductSyncer(
             hook=self.hook,
             state=state,

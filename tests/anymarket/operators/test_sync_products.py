@@ -419,6 +419,83 @@ def test_brands_and_categories_are_not_duplicated_across_runs(shop: dict[str, An
     assert len(api(shop).get("/brands").json()["content"]) == 1
 
 
+def test_brand_and_category_renamed_in_the_erp_are_renamed_on_anymarket(shop: dict[str, Any]) -> None:
+    env = shop["env"]
+    settings(shop, price_format="markup", price_factor=1.5)
+    run(shop)
+    brand_id = env.mapping.links_of("loja1", "brand")["MRC1"]
+    root_id = env.mapping.links_of("loja1", "category")["CAT1"]
+    seq = last_seq(shop)
+    erp_exec(env.erp, "UPDATE brands SET name = 'Marca Um Nova' WHERE code = 'MRC1'")
+    erp_exec(env.erp, "UPDATE categories SET name = 'Moda e Estilo' WHERE code = 'CAT1'")
+    summary = run(shop)
+    # One PUT each (after reading what to keep), no product touched: they point at the ids.
+    assert writes(requests_since(shop, seq)) == [
+        ("PUT", f"/v2/brands/{brand_id}"),
+        ("PUT", f"/v2/categories/{root_id}"),
+    ]
+    assert (summary["counts"]["brand_renamed"], summary["counts"]["category_renamed"]) == (1, 1)
+    brand = api(shop).get(f"/brands/{brand_id}").json()
+    assert (brand["name"], brand["reducedName"], brand["partnerId"]) == (
+        "Marca Um Nova",
+        "Marca Um Nova",
+        "MRC1",
+    )
+    root = api(shop).get(f"/categories/{root_id}").json()
+    assert (root["name"], root["priceFactor"], root["definitionPriceScope"]) == ("Moda e Estilo", 1.5, "SKU")
+    assert remote_product(shop, "P1")["category"]["path"] == "Moda e Estilo/Camisetas"
+    # The new names are what AnyMarket holds now: the next run sends nothing.
+    seq = last_seq(shop)
+    run(shop)
+    assert requests_since(shop, seq) == []
+
+
+def test_renames_spare_hand_mappings_and_a_refusal_is_retried(shop: dict[str, Any]) -> None:
+    env = shop["env"]
+    run(shop)
+    brand_id = env.mapping.links_of("loja1", "brand")["MRC1"]
+    api(shop).post("/brands", json={"name": "Outra Marca"})
+    # AnyMarket refuses a second brand of the same name: recorded, and the rest of the run goes on.
+    erp_exec(env.erp, "UPDATE brands SET name = 'Outra Marca' WHERE code = 'MRC1'")
+    touch(env.erp, "UPDATE products SET name = 'Caneca Azul Grande' WHERE code = 'P1'")
+    summary = run(shop)
+    assert summary["counts"]["brand_rename_refused"] == 1 and summary["counts"]["updated"] == 1
+    [refused] = env.mapping.history_of("loja1", "brand", "MRC1")[-1:]
+    assert (refused["action"], refused["outcome"]) == ("rename", "error")
+    assert "Já existe uma marca" in refused["error"]
+    # Still refused next run (the link kept the old name, so it is tried again), then it goes through.
+    assert run(shop)["counts"]["brand_rename_refused"] == 1
+    erp_exec(env.erp, "UPDATE brands SET name = 'Marca Um Nova' WHERE code = 'MRC1'")
+    assert run(shop)["counts"]["brand_renamed"] == 1
+    # A brand a person mapped by hand is theirs: an ERP rename does not touch it.
+    env.mapping.set_mapping("loja1", "brand", "MRC1", brand_id)
+    erp_exec(env.erp, "UPDATE brands SET name = 'Marca Renomeada' WHERE code = 'MRC1'")
+    seq = last_seq(shop)
+    run(shop)
+    assert requests_since(shop, seq) == []
+    assert api(shop).get(f"/brands/{brand_id}").json()["name"] == "Marca Um Nova"
+
+
+@pytest.mark.parametrize(
+    ("fault", "fragment"),
+    [("missing_endpoints", "HTTP 404"), ("raw_responses", "expected the brand as a JSON object")],
+    ids=["brand-gone", "answer-not-an-object"],
+)
+def test_a_rename_anymarket_cannot_take_is_recorded_and_products_still_go(
+    shop: dict[str, Any], fault: str, fragment: str
+) -> None:
+    env = shop["env"]
+    run(shop)
+    read = f"GET /v2/brands/{env.mapping.links_of('loja1', 'brand')['MRC1']}"
+    env.sandbox.admin.set_faults(**{fault: [read] if fault == "missing_endpoints" else {read: "[1, 2]"}})
+    erp_exec(env.erp, "UPDATE brands SET name = 'Marca Um Nova' WHERE code = 'MRC1'")
+    touch(env.erp, "UPDATE products SET name = 'Caneca Azul Grande' WHERE code = 'P1'")
+    summary = run(shop)
+    assert summary["counts"]["brand_rename_refused"] == 1 and summary["counts"]["updated"] == 1
+    assert fragment in env.mapping.history_of("loja1", "brand", "MRC1")[-1]["error"]
+    assert remote_product(shop, "P1")["title"] == "Caneca Azul Grande"
+
+
 def test_categories_already_on_anymarket_are_linked(shop: dict[str, Any]) -> None:
     """A child category is found through /categories/fullPath (the listing shows roots only)."""
     env = shop["env"]

@@ -125,19 +125,28 @@ class Taxonomy:
                 f"AnyMarket refused {kind.replace('_', ' ')} {key!r}: {exc.message or exc}", status=exc.status
             )
             self._problems[(kind, key)] = problem
+            self._record_write(kind, key, "create", body, exc)
+            raise problem from exc
+        self._record_write(kind, key, "create", body)
+        return created
+
+    def _record_write(
+        self, kind: str, key: str, action: str, body: dict[str, Any], error: Exception | None = None
+    ) -> None:
+        """The history row of one write; a success also counts as ``<kind>_<action>d`` in the run."""
+        if error is not None:
             self.record_history(
                 entity_type=kind,
                 entity_key=key,
-                action="create",
+                action=action,
                 outcome="error",
                 request=body,
-                error=str(exc),
+                error=str(error),
             )
-            raise problem from exc
-        self.summary.count(f"{kind}_created")
+            return
+        self.summary.count(f"{kind}_{action}d")
         self.summary.count("write_requests")
-        self.record_history(entity_type=kind, entity_key=key, action="create", outcome="ok", request=body)
-        return created
+        self.record_history(entity_type=kind, entity_key=key, action=action, outcome="ok", request=body)
 
     def _raise_known_problem(self, kind: str, key: str) -> None:
         if (kind, key) in self._problems:
@@ -208,18 +217,9 @@ class Taxonomy:
             self.hook.put(endpoint, body)
         except AnyMarketAPIError as exc:
             self.summary.count(f"{kind}_rename_refused")
-            self.record_history(
-                entity_type=kind,
-                entity_key=code,
-                action="rename",
-                outcome="error",
-                request=body,
-                error=str(exc),
-            )
+            self._record_write(kind, code, "rename", body, exc)
             raise
-        self.summary.count(f"{kind}_renamed")
-        self.summary.count("write_requests")
-        self.record_history(entity_type=kind, entity_key=code, action="rename", outcome="ok", request=body)
+        self._record_write(kind, code, "rename", body)
 
     # -- brands -------------------------------------------------------------------------------------
 

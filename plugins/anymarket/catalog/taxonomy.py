@@ -169,19 +169,23 @@ class Taxonomy:
             self._erp_brands = {str(r["code"]): r for r in self.erp.query("product_brands")}
         if self._erp_categories is None:
             self._erp_categories = {str(r["code"]): r for r in self.erp.query("product_categories")}
-        for kind, rows, endpoint in (
-            ("brand", self._erp_brands, "/brands"),
-            ("category", self._erp_categories, "/categories"),
-        ):
-            mapped_by_hand = self.mapping.mappings_of(self.integration_id, kind)
+        self._follow_renames_of("brand", self._erp_brands, "/brands")
+        self._follow_renames_of("category", self._erp_categories, "/categories")
+
+    def _follow_renames_of(self, kind: str, erp_rows: dict[str, dict[str, Any]], endpoint: str) -> None:
+        mapped_by_hand = self.mapping.mappings_of(self.integration_id, kind)
+        named: list[dict[str, Any]] = []  # links whose kept name becomes the ERP's, written in one go
+        try:
             for code, (anymarket_id, attributes) in self.mapping.link_attributes_of(
                 self.integration_id, kind
             ).items():
-                row = rows.get(code)
+                row = erp_rows.get(code)
                 if code in mapped_by_hand or row is None or not row["active"]:
                     continue
                 name = str(row["name"]).strip()
-                if "name" in attributes and attributes["name"] != name:
+                if attributes.get("name") == name:
+                    continue
+                if "name" in attributes:
                     try:
                         self._rename(kind, code, f"{endpoint}/{anymarket_id}", name)
                     except AnyMarketAuthError:
@@ -190,10 +194,16 @@ class Taxonomy:
                         if exc.retryable:
                             raise
                         continue  # refused, gone or unreadable: recorded, and tried again next run
-                if attributes.get("name") != name:
-                    self.mapping.link(
-                        self.integration_id, kind, code, anymarket_id, attributes={**attributes, "name": name}
-                    )
+                named.append(
+                    {
+                        "erp_id": code,
+                        "anymarket_id": anymarket_id,
+                        "payload_hash": None,
+                        "attributes": {**attributes, "name": name},
+                    }
+                )
+        finally:  # what was renamed stays renamed even when an outage stops the loop
+            self.mapping.link_many(self.integration_id, kind, named)
 
     def _rename(self, kind: str, code: str, endpoint: str, name: str) -> None:
         body: dict[str, Any] = {"name": name}

@@ -53,7 +53,7 @@ def prepare(tmp: Path, name: str) -> None:
     erp.dispose()
     sqlite_connections(erp=erp_path, mapping=mapping_path)
     get_mapping_db(f"sqlite:///{mapping_path}")
-    from anymarket.operators.deposits import AnyMarketInstallDepositsOperator
+    from anymarket.operators.install_deposits import AnyMarketInstallDepositsOperator
 
     AnyMarketInstallDepositsOperator(task_id="install_deposits", integration_id="bench").execute(
         {"run_id": name}
@@ -61,7 +61,7 @@ def prepare(tmp: Path, name: str) -> None:
 
 
 def run_once(label: str, products: int, *, trace_memory: bool = False) -> dict[str, Any]:
-    from anymarket.operators.catalog_import import AnyMarketImportCatalogOperator
+    from anymarket.operators.import_catalog import AnyMarketImportCatalogOperator
 
     operator = AnyMarketImportCatalogOperator(task_id="import_catalog", integration_id="bench")
     if trace_memory:

@@ -71,7 +71,7 @@ def setup(work: Path, sandbox: SandboxServer, *, send_partner_id: bool) -> ErpDa
 
 
 def run(**kwargs: object) -> dict:
-    from anymarket.operators.orders import AnyMarketImportOrdersOperator
+    from anymarket.operators.import_orders import AnyMarketImportOrdersOperator
 
     kwargs.setdefault("watch_seconds", 0)
     op = AnyMarketImportOrdersOperator(task_id="import_orders", integration_id="bench", **kwargs)

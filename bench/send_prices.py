@@ -105,7 +105,7 @@ def configure(tmp: Path, server: Any, scope: str) -> None:
 
 
 def run_once(label: str, changed_skus: int | None = None) -> dict[str, Any]:
-    from anymarket.operators.prices import AnyMarketSendPricesOperator
+    from anymarket.operators.send_prices import AnyMarketSendPricesOperator
 
     operator = AnyMarketSendPricesOperator(task_id="send_prices", integration_id="bench")
     started = time.perf_counter()

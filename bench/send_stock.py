@@ -231,7 +231,7 @@ def configure(tmp: Path, server: Any, rule: str, batch: int) -> None:
 
 
 def run_once(label: str, rows_hint: str, *, trace_memory: bool = False) -> dict[str, Any]:
-    from anymarket.operators.stock import AnyMarketSendStockOperator
+    from anymarket.operators.send_stock import AnyMarketSendStockOperator
 
     operator = AnyMarketSendStockOperator(task_id="send_stock", integration_id="bench")
     if trace_memory:

@@ -27,7 +27,7 @@ from anymarket_sandbox.server import SandboxServer  # noqa: E402
 
 
 def sync() -> dict:
-    from anymarket.operators.order_status import AnyMarketSyncOrderStatusOperator
+    from anymarket.operators.sync_order_status import AnyMarketSyncOrderStatusOperator
 
     return AnyMarketSyncOrderStatusOperator(task_id="sync", integration_id="bench").execute(
         {"run_id": "bench"}

@@ -107,7 +107,7 @@ def configure(tmp: Path, port: int) -> None:
 
 
 def run_once(label: str, *, trace_memory: bool = False) -> tuple[dict[str, Any], float, int | None]:
-    from anymarket.operators.products import AnyMarketSyncProductsOperator
+    from anymarket.operators.sync_products import AnyMarketSyncProductsOperator
 
     operator = AnyMarketSyncProductsOperator(task_id="sync_products", integration_id="bench")
     if trace_memory:

@@ -8,7 +8,7 @@ entity; :func:`check` runs them all and :func:`render` prints the table.
 
 The expectations are computed independently of the code under test: from the sandbox's orders and
 their status history, the integration's settings and mappings (configuration, not results), and the
-stock rules of :mod:`anymarket.stock` (the specification of what AnyMarket must show).
+stock rules of :mod:`anymarket.rules.send_stock` (the specification of what AnyMarket must show).
 """
 
 from __future__ import annotations
@@ -342,14 +342,16 @@ def check_stock_matches_rules(world: World) -> Result:
     )
     import pandas as pd
 
-    from anymarket import stock
+    from anymarket.rules import send_stock as stock_rules
 
     frames = {name: pd.DataFrame(rows) for name, rows in world.erp_stock.items()}
     reservations = frames["stock_reservations"]
     if reservations.empty:
         reservations = pd.DataFrame(columns=["sku_id", "deposit_id", "quantity"])
-    targets = stock.deposit_targets(frames["list_deposits"], world.deposit_mappings, world.settings.stock)
-    desired = stock.desired_stock(
+    targets = stock_rules.deposit_targets(
+        frames["list_deposits"], world.deposit_mappings, world.settings.stock
+    )
+    desired = stock_rules.desired_stock(
         skus=frames["stock_skus"],
         balances=frames["stock_balances"],
         reservations=reservations,

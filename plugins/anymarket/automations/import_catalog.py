@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _add_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.catalog_import import AnyMarketImportCatalogOperator
+    from anymarket.operators.import_catalog import AnyMarketImportCatalogOperator
 
     AnyMarketImportCatalogOperator(task_id="import_catalog", integration_id=integration.id)
 

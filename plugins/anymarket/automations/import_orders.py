@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _add_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.orders import AnyMarketImportOrdersOperator
+    from anymarket.operators.import_orders import AnyMarketImportOrdersOperator
 
     AnyMarketImportOrdersOperator(
         task_id="import_orders",

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def _add_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.deposits import AnyMarketInstallDepositsOperator
+    from anymarket.operators.install_deposits import AnyMarketInstallDepositsOperator
 
     AnyMarketInstallDepositsOperator(task_id="install_deposits", integration_id=integration.id)
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def _add_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.mappings import AnyMarketManageMappingsOperator
+    from anymarket.operators.manage_mappings import AnyMarketManageMappingsOperator
 
     AnyMarketManageMappingsOperator(
         task_id="manage_mappings",

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _add_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.prices import AnyMarketSendPricesOperator
+    from anymarket.operators.send_prices import AnyMarketSendPricesOperator
 
     AnyMarketSendPricesOperator(task_id="send_prices", integration_id=integration.id)
 

@@ -20,7 +20,7 @@ def stock_asset_alias(integration_id: str) -> str:
 def _add_tasks(integration: IntegrationConfig) -> None:
     from airflow.sdk import AssetAlias
 
-    from anymarket.operators.stock import AnyMarketSendStockOperator
+    from anymarket.operators.send_stock import AnyMarketSendStockOperator
 
     AnyMarketSendStockOperator(
         task_id="send_stock",

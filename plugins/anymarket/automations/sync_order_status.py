@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def _add_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.order_status import AnyMarketSyncOrderStatusOperator
+    from anymarket.operators.sync_order_status import AnyMarketSyncOrderStatusOperator
 
     AnyMarketSyncOrderStatusOperator(task_id="sync_order_status", integration_id=integration.id)
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def _add_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.products import AnyMarketSyncProductsOperator
+    from anymarket.operators.sync_products import AnyMarketSyncProductsOperator
 
     AnyMarketSyncProductsOperator(task_id="sync_products", integration_id=integration.id)
 

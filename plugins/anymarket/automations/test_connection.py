@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def _add_tasks(integration: IntegrationConfig) -> None:
-    from anymarket.operators.connection import AnyMarketTestConnectionOperator
+    from anymarket.operators.test_connection import AnyMarketTestConnectionOperator
 
     AnyMarketTestConnectionOperator(task_id="test_connection", integration_id=integration.id)
 

@@ -10,7 +10,7 @@ so this app checks everything itself: the integration exists (404), the body is 
 documented shape ``{"type", "content": {"id", "oi"}}`` (400), and ``content.oi`` is the account's OI
 from its AnyMarket connection (401). A valid notification is stored in the mapping DB inbox
 (duplicates collapse) and answered 200 at once; the ``import_orders`` DAG imports it (see
-:mod:`anymarket.operators.orders`). Nothing here calls AnyMarket or the ERP.
+:mod:`anymarket.operators.import_orders`). Nothing here calls AnyMarket or the ERP.
 """
 
 from __future__ import annotations

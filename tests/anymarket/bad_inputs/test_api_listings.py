@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from anymarket.errors import AnyMarketAPIError
-from anymarket.operators.deposits import AnyMarketInstallDepositsOperator
-from anymarket.operators.orders import OrdersFailedError
+from anymarket.operators.import_orders import OrdersFailedError
+from anymarket.operators.install_deposits import AnyMarketInstallDepositsOperator
 from tests.anymarket.bad_inputs.corpus import HTML, HUGE, SQL
 from tests.anymarket.operators.test_import_orders import Shop, order_spec
 

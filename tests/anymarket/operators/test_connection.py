@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from anymarket.errors import AnyMarketAuthError, ConfigurationError
-from anymarket.operators.connection import AnyMarketTestConnectionOperator
+from anymarket.operators.test_connection import AnyMarketTestConnectionOperator
 from anymarket_sandbox import openapi_check
 from anymarket_sandbox.testing import seed_catalog
 

@@ -15,9 +15,9 @@ from anymarket.catalog.importer import CatalogImporter
 from anymarket.erp.database import ErpDatabase
 from anymarket.errors import AnyMarketAPIError
 from anymarket.mapping import models as m
-from anymarket.operators.catalog_import import AnyMarketImportCatalogOperator
-from anymarket.operators.deposits import AnyMarketInstallDepositsOperator
-from anymarket.operators.stock import AnyMarketSendStockOperator
+from anymarket.operators.import_catalog import AnyMarketImportCatalogOperator
+from anymarket.operators.install_deposits import AnyMarketInstallDepositsOperator
+from anymarket.operators.send_stock import AnyMarketSendStockOperator
 from anymarket_sandbox.testing import Api, seed_large_catalog
 from tests.anymarket.conftest import set_connection
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from anymarket.operators.orders import AnyMarketImportOrdersOperator
+from anymarket.operators.import_orders import AnyMarketImportOrdersOperator
 from tests.anymarket.conftest import IntegrationEnv
 
 SETTINGS = """\

@@ -144,7 +144,7 @@ def test_airflow_backfill_runs_import_their_day_once(shop: Shop) -> None:
     order = admin.create_order(**order_spec(createdAt="2026-03-02T10:00:00-03:00"))
     run = SimpleNamespace(run_type="backfill", backfill_id=7, run_id="backfill__1")
     op_kwargs = {"watch_seconds": 0}
-    from anymarket.operators.orders import AnyMarketImportOrdersOperator
+    from anymarket.operators.import_orders import AnyMarketImportOrdersOperator
 
     def backfill_run(logical: datetime) -> None:
         op = AnyMarketImportOrdersOperator(task_id="import_orders", integration_id="loja1", **op_kwargs)

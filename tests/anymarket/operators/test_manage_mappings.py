@@ -12,7 +12,7 @@ from anymarket import automations
 from anymarket.dag_factory import build_dag
 from anymarket.errors import ConfigurationError
 from anymarket.mapping import models as m
-from anymarket.operators.mappings import AnyMarketManageMappingsOperator
+from anymarket.operators.manage_mappings import AnyMarketManageMappingsOperator
 from anymarket.settings import get_integration
 from tests.anymarket.conftest import IntegrationEnv
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from anymarket.errors import ConfigurationError
 from anymarket.mapping import models as m
-from anymarket.operators.prices import AnyMarketSendPricesOperator
-from anymarket.operators.stock import AnyMarketSendStockOperator
+from anymarket.operators.send_prices import AnyMarketSendPricesOperator
+from anymarket.operators.send_stock import AnyMarketSendStockOperator
 from anymarket_sandbox import openapi_check as oc
 from anymarket_sandbox.testing import Api, seed_catalog
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from anymarket.operators.order_status import AnyMarketSyncOrderStatusOperator
+from anymarket.operators.sync_order_status import AnyMarketSyncOrderStatusOperator
 from tests.anymarket.operators.test_import_orders import Shop, order_spec
 
 XML = '<?xml version="1.0"?><nfeProc versao="4.00"><NFe><infNFe Id="NFe{key}"/></NFe></nfeProc>'

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from anymarket.catalog.state import CatalogState
 from anymarket.mapping import models as m
-from anymarket.operators.products import AnyMarketSyncProductsOperator
+from anymarket.operators.sync_products import AnyMarketSyncProductsOperator
 from anymarket_sandbox import openapi_check
 from anymarket_sandbox.testing import Api
 
@@ -570,7 +570,7 @@ def test_demo_catalog_on_a_demo_sandbox(integration_env, monkeypatch: pytest.Mon
     import json
 
     from anymarket.erp.demo_data import demo_sku_codes, seed_demo_erp
-    from anymarket.operators.stock import AnyMarketSendStockOperator
+    from anymarket.operators.send_stock import AnyMarketSendStockOperator
     from anymarket_sandbox.server import SandboxServer
 
     env = integration_env

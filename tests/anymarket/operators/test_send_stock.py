@@ -11,7 +11,7 @@ from airflow.sdk import AssetAlias
 from airflow.sdk.execution_time.context import OutletEventAccessors
 
 from anymarket.errors import ConfigurationError
-from anymarket.operators.stock import AnyMarketSendStockOperator
+from anymarket.operators.send_stock import AnyMarketSendStockOperator
 from anymarket_sandbox.testing import Api, seed_catalog
 
 SKU_CODES = ("SKU-1", "SKU-2", "SKU-3", "SKU-4")

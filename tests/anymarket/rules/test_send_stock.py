@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from anymarket.errors import ConfigurationError
+from anymarket.rules.send_stock import deposit_targets, desired_stock, select_changes, stock_payload
 from anymarket.settings import ProductSettings, StockSettings
-from anymarket.stock import deposit_targets, desired_stock, select_changes, stock_payload
 
 # Deposits: 1 SP (default), 2 REC, 3 CWB, 4 OLD (inactive).
 DEPOSITS = pd.DataFrame(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from anymarket.operators.deposits import AnyMarketInstallDepositsOperator, normalize_name
+from anymarket.operators.install_deposits import AnyMarketInstallDepositsOperator, normalize_name
 
 
 def add_deposits(erp, *rows: tuple[str, str, bool]) -> None:

@@ -1,7 +1,7 @@
 """What AnyMarket must show for prices, computed from the ERP with pandas, and what changed since.
 
-Pure functions over DataFrames (no I/O), like :mod:`anymarket.stock` for stock: the send-prices
-operator (:mod:`anymarket.operators.prices`) feeds them the ERP queries' frames and the mapping DB's
+Pure functions over DataFrames (no I/O), like :mod:`anymarket.rules.send_stock` for stock: the send-prices
+operator (:mod:`anymarket.operators.send_prices`) feeds them the ERP queries' frames and the mapping DB's
 state, and sends what :func:`select_changes` returns.
 
 A *price row* is one SKU x target: ``sku_code``, ``target`` (where the price goes, per
@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from anymarket import changes
-from anymarket.changes import Changes
 from anymarket.errors import ConfigurationError
-from anymarket.stock import DEFAULT_WAREHOUSE, stock_payload
+from anymarket.rules import changes
+from anymarket.rules.changes import Changes
+from anymarket.rules.send_stock import DEFAULT_WAREHOUSE, stock_payload
 
 if TYPE_CHECKING:
     from anymarket.settings import ProductSettings
@@ -140,7 +140,7 @@ def cost_rows(prices: pd.DataFrame, stock_rows: pd.DataFrame) -> pd.DataFrame:
     """``COST`` scope: the cost on every stock row of the SKU (one per AnyMarket warehouse).
 
     ``PUT /stocks`` requires ``quantity`` on every row, so the cost travels with the quantity the
-    stock rule gives right now (:func:`anymarket.stock.desired_stock`, the same rows send stock
+    stock rule gives right now (:func:`anymarket.rules.send_stock.desired_stock`, the same rows send stock
     sends) and its ``additional_time``.
 
     :param stock_rows: ``desired_stock`` output (``sku_code, stock_local_id, quantity, additional_time``).
@@ -170,7 +170,7 @@ def select_changes(
     desired: pd.DataFrame, sent: pd.DataFrame, rejected: pd.DataFrame, *, full_resend: bool = False
 ) -> Changes:
     """Rows of ``desired`` (linked: with ``anymarket_id``) AnyMarket must receive, per SKU x target
-    (see :func:`anymarket.changes.select_changes`)."""
+    (see :func:`anymarket.rules.changes.select_changes`)."""
     return changes.select_changes(
         desired, sent, rejected, key=KEY, compared=COMPARED, full_resend=full_resend
     )

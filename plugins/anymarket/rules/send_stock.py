@@ -2,7 +2,7 @@
 
 Pure functions over DataFrames (no I/O), so the rules are tested without a server and stay fast on a
 large catalog: every step is a merge, a group-by or a column expression — never a Python loop over
-SKUs. The send-stock operator (:mod:`anymarket.operators.stock`) feeds them the ERP queries' frames
+SKUs. The send-stock operator (:mod:`anymarket.operators.send_stock`) feeds them the ERP queries' frames
 and the mapping DB's state, and sends what :func:`select_changes` returns.
 
 A *stock row* is one SKU x AnyMarket warehouse: ``sku_code`` (the ERP code), ``stock_local_id``
@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from anymarket import changes
-from anymarket.changes import Changes
 from anymarket.errors import ConfigurationError
+from anymarket.rules import changes
+from anymarket.rules.changes import Changes
 
 if TYPE_CHECKING:
     from anymarket.settings import ProductSettings, StockSettings
@@ -176,7 +176,7 @@ def select_changes(
     desired: pd.DataFrame, sent: pd.DataFrame, rejected: pd.DataFrame, *, full_resend: bool = False
 ) -> Changes:
     """Rows of ``desired`` (linked: with ``anymarket_id``) AnyMarket must receive, per SKU x warehouse
-    (see :func:`anymarket.changes.select_changes`)."""
+    (see :func:`anymarket.rules.changes.select_changes`)."""
     return changes.select_changes(
         desired, sent, rejected, key=KEY, compared=COMPARED, full_resend=full_resend
     )

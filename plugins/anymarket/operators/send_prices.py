@@ -13,13 +13,13 @@ from anymarket.errors import AnyMarketAPIError, ConfigurationError
 from anymarket.mapping import models as m
 from anymarket.mapping.database import upsert_many, utcnow
 from anymarket.operators.base import AnyMarketBaseOperator
-from anymarket.operators.stock import AnyMarketSendStockOperator
+from anymarket.operators.send_stock import AnyMarketSendStockOperator
 
 if TYPE_CHECKING:
     import pandas as pd
     from airflow.sdk import Context
 
-    from anymarket.prices import BasePrices
+    from anymarket.rules.send_prices import BasePrices
     from anymarket.summary import RunSummary
 
 # 400/422 mean "the data": a batch holding a bad row is split to find it; a SKU PUT answering 404
@@ -41,7 +41,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
 
     1. Reads the SKUs' own prices (``price_skus``) or, with ``products.price_list``, that list's
        (``price_lists``, ``price_list_items``) and applies ``price_format``/``price_factor``
-       (:mod:`anymarket.prices`).
+       (:mod:`anymarket.rules.send_prices`).
     2. Skips SKUs not linked to AnyMarket yet (entity ``sku``; the product sync links them) and
        prices equal to what AnyMarket last accepted (``price_sent``).
     3. Sends per ``products.price_scope``:
@@ -74,7 +74,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
     _count_skipped = staticmethod(AnyMarketSendStockOperator._count_skipped)
 
     def run(self, context: Context, summary: RunSummary) -> None:
-        from anymarket import prices
+        from anymarket.rules import send_prices as price_rules
 
         started = time.perf_counter()
         settings = self.integration.products
@@ -89,7 +89,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
         summary.set("full_resend", full_resend)
         if only:
             summary.set("only", only)
-        if self.scope == prices.COST_SCOPE and settings.cost_field != "none":
+        if self.scope == price_rules.COST_SCOPE and settings.cost_field != "none":
             raise ConfigurationError(
                 f"products.price_scope is COST, so send prices sends the cost (the price source's value), "
                 f"but products.cost_field is {settings.cost_field!r}, so send stock would overwrite it: "
@@ -97,7 +97,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
             )
 
         base = self._base_prices(summary)
-        selected = prices.select_one(base.prices, only) if only else base.prices
+        selected = price_rules.select_one(base.prices, only) if only else base.prices
         links = self.mapping.links_of(self.integration.id, "sku")
         selected = selected.assign(anymarket_id=selected["sku_code"].map(links))
         unlinked = selected["anymarket_id"].isna()
@@ -105,16 +105,16 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
         linked = selected[~unlinked]
         sent, rejected = self._state(m.price_sent), self._state(m.price_rejected)
         rows = self._rows(linked, summary, full_resend=full_resend)
-        changes = prices.select_changes(rows, sent, rejected, full_resend=full_resend)
+        changes = price_rules.select_changes(rows, sent, rejected, full_resend=full_resend)
         # Listings of SKUs about to be priced must be current: re-read the stale ones, then compare
         # again (new listings are changes, listings gone drop out).
         if (
-            self.scope == prices.MARKETPLACE_SCOPE
+            self.scope == price_rules.MARKETPLACE_SCOPE
             and not changes.to_send.empty
             and self._refresh_listings(changes.to_send, summary, stale_only=True)
         ):
             rows = self._rows(linked, summary, full_resend=False)
-            changes = prices.select_changes(rows, sent, rejected, full_resend=full_resend)
+            changes = price_rules.select_changes(rows, sent, rejected, full_resend=full_resend)
         summary.set("read_seconds", round(time.perf_counter() - started, 3))
 
         summary.count("considered", len(rows))
@@ -126,7 +126,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
             summary,
             "skipped_rejected_unchanged",
             [
-                f"{r.sku_code} @ {prices.describe_target(self.scope, r.target)}"
+                f"{r.sku_code} @ {price_rules.describe_target(self.scope, r.target)}"
                 for r in changes.rejected_unchanged.itertuples()
             ],
         )
@@ -139,9 +139,9 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
             int(unlinked.sum()),
         )
         sending = time.perf_counter()
-        if self.scope == prices.SKU_SCOPE:
+        if self.scope == price_rules.SKU_SCOPE:
             self._send_skus(records, summary)
-        elif self.scope == prices.COST_SCOPE:
+        elif self.scope == price_rules.COST_SCOPE:
             self._send_batches(records, self.hook.params.stock_batch_size, self._put_costs, summary)
         else:
             self._send_batches(records, MARKETPLACE_BATCH_SIZE, self._put_listing_prices, summary)
@@ -150,45 +150,45 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
     # -- what AnyMarket must show -------------------------------------------------------------
 
     def _base_prices(self, summary: RunSummary) -> BasePrices:
-        from anymarket import prices
+        from anymarket.rules import send_prices as price_rules
 
         settings = self.integration.products
         skus = self.erp.query_frame("price_skus")
         items = None
         if settings.price_list:
-            prices.check_price_list(self.erp.query_frame("price_lists"), settings.price_list)
+            price_rules.check_price_list(self.erp.query_frame("price_lists"), settings.price_list)
             items = self.erp.query_frame("price_list_items", price_list=settings.price_list)
-        base = prices.base_prices(skus, items, settings)
+        base = price_rules.base_prices(skus, items, settings)
         self._count_skipped(summary, "skipped_no_price_in_list", base.missing)
         self._count_skipped(summary, "skipped_price_not_positive", base.invalid)
         return base
 
     def _rows(self, linked: pd.DataFrame, summary: RunSummary, *, full_resend: bool) -> pd.DataFrame:
-        from anymarket import prices
+        from anymarket.rules import send_prices as price_rules
 
-        if self.scope == prices.SKU_SCOPE:
-            return prices.sku_rows(linked)
-        if self.scope == prices.COST_SCOPE:
-            return prices.cost_rows(linked, self._stock_rows())
+        if self.scope == price_rules.SKU_SCOPE:
+            return price_rules.sku_rows(linked)
+        if self.scope == price_rules.COST_SCOPE:
+            return price_rules.cost_rows(linked, self._stock_rows())
         self._refresh_listings(linked, summary, stale_only=False, everything=full_resend)
-        return prices.marketplace_rows(linked, self._listings())
+        return price_rules.marketplace_rows(linked, self._listings())
 
     def _stock_rows(self) -> pd.DataFrame:
         """The stock rows send stock would send now (the quantity every ``PUT /stocks`` row needs)."""
-        from anymarket import stock
+        from anymarket.rules import send_stock as stock_rules
 
         settings = self.integration
         deposits = self.erp.query_frame("list_deposits")
         mapped = settings.stock.rule == "mapped_deposits"
         deposit_mappings = self.mapping.mappings_of(settings.id, "deposit") if mapped else {}
-        targets = stock.deposit_targets(deposits, deposit_mappings, settings.stock).targets
+        targets = stock_rules.deposit_targets(deposits, deposit_mappings, settings.stock).targets
         balances = self.erp.query_frame("stock_balances")
         reservations = (
             self.erp.query_frame("stock_reservations")
             if settings.stock.balance == "available"
             else balances.iloc[:0]
         )
-        return stock.desired_stock(
+        return stock_rules.desired_stock(
             skus=self.erp.query_frame("stock_skus"),
             balances=balances,
             reservations=reservations,
@@ -280,7 +280,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
 
     def _send_skus(self, rows: list[dict[str, Any]], summary: RunSummary) -> None:
         """SKU scope: one ``PUT /products/{pid}/skus/{sid}`` per SKU (the API has no batch)."""
-        from anymarket.prices import sku_payload
+        from anymarket.rules.send_prices import sku_payload
 
         by_product_code = self.mapping.links_of(self.integration.id, "product")
         by_sku_code = self._product_ids_used()
@@ -395,19 +395,19 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
                 self._reject(row, self._payload(row), error, summary)
 
     def _payload(self, row: dict[str, Any]) -> dict[str, Any]:
-        from anymarket import prices
+        from anymarket.rules import send_prices as price_rules
 
-        if self.scope == prices.COST_SCOPE:
-            return prices.cost_payload(row)
-        if self.scope == prices.MARKETPLACE_SCOPE:
-            return prices.marketplace_payload(row)
-        return prices.sku_payload(row)
+        if self.scope == price_rules.COST_SCOPE:
+            return price_rules.cost_payload(row)
+        if self.scope == price_rules.MARKETPLACE_SCOPE:
+            return price_rules.marketplace_payload(row)
+        return price_rules.sku_payload(row)
 
     # -- state --------------------------------------------------------------------------------
 
     def _confirm(self, rows: list[dict[str, Any]]) -> None:
         """Record rows AnyMarket accepted (forgetting earlier refusals of them), atomically."""
-        from anymarket.prices import COST_SCOPE
+        from anymarket.rules.send_prices import COST_SCOPE
 
         if not rows:
             return
@@ -465,7 +465,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
     def _reject(
         self, row: dict[str, Any], payload: dict[str, Any], error: AnyMarketAPIError, summary: RunSummary
     ) -> None:
-        from anymarket.prices import describe_target
+        from anymarket.rules.send_prices import describe_target
 
         where = describe_target(self.scope, row["target"])
         message = error.message or str(error)

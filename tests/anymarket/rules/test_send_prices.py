@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from anymarket import prices
 from anymarket.errors import ConfigurationError
+from anymarket.rules import send_prices as price_rules
 from anymarket.settings import ProductSettings
 
 SKUS = pd.DataFrame(
@@ -25,7 +25,7 @@ SKUS = pd.DataFrame(
 
 
 def test_own_prices_fixed_list_price_never_below_sell_price_and_zero_not_sent() -> None:
-    base = prices.base_prices(SKUS, None, ProductSettings())
+    base = price_rules.base_prices(SKUS, None, ProductSettings())
     got = base.prices.set_index("sku_code")[["price", "sell_price"]].to_dict("index")
     assert got == {
         "A": {"price": 59.9, "sell_price": 49.9},
@@ -38,7 +38,7 @@ def test_own_prices_fixed_list_price_never_below_sell_price_and_zero_not_sent() 
 def test_price_list_with_markup_rounds_half_up_and_reports_missing_skus() -> None:
     items = pd.DataFrame({"sku_id": [1, 2], "sell_price": [11.5, 10.05], "list_price": [12.0, None]})
     settings = ProductSettings(price_list="MKT", price_format="markup", price_factor=1.15)
-    base = prices.base_prices(SKUS, items, settings)
+    base = price_rules.base_prices(SKUS, items, settings)
     got = base.prices.set_index("sku_code")[["price", "sell_price"]].to_dict("index")
     # 11.5 x 1.15 = 13.225 → 13.23; 10.05 x 1.15 = 11.5575 → 11.56.
     assert got == {"A": {"price": 13.8, "sell_price": 13.23}, "B": {"price": 11.56, "sell_price": 11.56}}
@@ -47,7 +47,7 @@ def test_price_list_with_markup_rounds_half_up_and_reports_missing_skus() -> Non
 
 def test_cost_scope_leaves_the_markup_to_anymarket() -> None:
     settings = ProductSettings(price_scope="COST", price_format="markup", price_factor=2)
-    base = prices.base_prices(SKUS, None, settings).prices
+    base = price_rules.base_prices(SKUS, None, settings).prices
     stock = pd.DataFrame(
         {
             "sku_code": ["A", "A"],
@@ -56,34 +56,34 @@ def test_cost_scope_leaves_the_markup_to_anymarket() -> None:
             "additional_time": [np.nan, 2],
         }
     )
-    rows = prices.cost_rows(base.assign(anymarket_id="100"), stock)
+    rows = price_rules.cost_rows(base.assign(anymarket_id="100"), stock)
     assert rows["cost"].tolist() == [49.9, 49.9] and rows["price"].isna().all()
-    assert [prices.cost_payload(r) for r in rows.to_dict("records")] == [
+    assert [price_rules.cost_payload(r) for r in rows.to_dict("records")] == [
         {"id": 100, "quantity": 3, "cost": 49.9},
         {"id": 100, "quantity": 4, "cost": 49.9, "additionalTime": 2, "stockLocalId": 7},
     ]
 
 
 def test_only_changed_rows_and_refused_ones_held_until_they_change() -> None:
-    base = prices.base_prices(SKUS, None, ProductSettings()).prices.assign(anymarket_id="9")
-    rows = prices.sku_rows(base)
-    state = rows[prices.KEY + prices.COMPARED].copy()
+    base = price_rules.base_prices(SKUS, None, ProductSettings()).prices.assign(anymarket_id="9")
+    rows = price_rules.sku_rows(base)
+    state = rows[price_rules.KEY + price_rules.COMPARED].copy()
     sent = state[state["sku_code"] == "A"]
     rejected = state[state["sku_code"] == "B"]
-    changes = prices.select_changes(rows, sent, rejected)
+    changes = price_rules.select_changes(rows, sent, rejected)
     assert changes.to_send["sku_code"].tolist() == ["D"] and changes.unchanged == 1
     assert changes.rejected_unchanged["sku_code"].tolist() == ["B"]
 
     rows.loc[rows["sku_code"] == "B", "sell_price"] = 9.5  # the refused price changed in the ERP
-    assert prices.select_changes(rows, sent, rejected).to_send["sku_code"].tolist() == ["B", "D"]
-    assert len(prices.select_changes(rows, sent, rejected, full_resend=True).to_send) == 3
+    assert price_rules.select_changes(rows, sent, rejected).to_send["sku_code"].tolist() == ["B", "D"]
+    assert len(price_rules.select_changes(rows, sent, rejected, full_resend=True).to_send) == 3
 
 
 def test_marketplace_rows_and_payload() -> None:
-    base = prices.base_prices(SKUS, None, ProductSettings()).prices.assign(anymarket_id="9")
+    base = price_rules.base_prices(SKUS, None, ProductSettings()).prices.assign(anymarket_id="9")
     listings = pd.DataFrame({"sku_code": ["A", "A", "Z"], "listing_id": ["11", "12", "13"]})
-    rows = prices.marketplace_rows(base, listings)
-    assert [prices.marketplace_payload(r) for r in rows.to_dict("records")] == [
+    rows = price_rules.marketplace_rows(base, listings)
+    assert [price_rules.marketplace_payload(r) for r in rows.to_dict("records")] == [
         {"id": 11, "price": 59.9, "discountPrice": 49.9},
         {"id": 12, "price": 59.9, "discountPrice": 49.9},
     ]
@@ -91,12 +91,12 @@ def test_marketplace_rows_and_payload() -> None:
 
 def test_price_list_and_param_errors_name_what_to_fix() -> None:
     lists = pd.DataFrame({"id": [1, 2], "code": ["MKT", "OLD"], "name": ["M", "O"], "active": [1, 0]})
-    prices.check_price_list(lists, "MKT")
+    price_rules.check_price_list(lists, "MKT")
     with pytest.raises(ConfigurationError, match=r"no price list with that code .*lists: MKT, OLD"):
-        prices.check_price_list(lists, "X")
+        price_rules.check_price_list(lists, "X")
     with pytest.raises(ConfigurationError, match="inactive"):
-        prices.check_price_list(lists, "OLD")
-    base = prices.base_prices(SKUS, None, ProductSettings()).prices
-    assert prices.select_one(base, "P2")["sku_code"].tolist() == ["D"]
+        price_rules.check_price_list(lists, "OLD")
+    base = price_rules.base_prices(SKUS, None, ProductSettings()).prices
+    assert price_rules.select_one(base, "P2")["sku_code"].tolist() == ["D"]
     with pytest.raises(ConfigurationError, match="Param 'sku' is 'C'"):
-        prices.select_one(base, "C")  # price zero: not sendable
+        price_rules.select_one(base, "C")  # price zero: not sendable

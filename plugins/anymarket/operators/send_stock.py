@@ -36,7 +36,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
 
     1. Reads deposits, SKUs, balances and open reservations through the ERP queries
        ``list_deposits``, ``stock_skus``, ``stock_balances`` and ``stock_reservations``.
-    2. Computes one row per SKU x warehouse with pandas (:mod:`anymarket.stock`) per the
+    2. Computes one row per SKU x warehouse with pandas (:mod:`anymarket.rules.send_stock`) per the
        integration's ``stock`` settings (rule, balance, safety stock) and ``products.cost_field`` /
        ``products.send_crossdocking``.
     3. Skips SKUs not linked to AnyMarket yet (entity ``sku``; the product sync links them) and
@@ -59,7 +59,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
     ui_color = "#c9e7ff"
 
     def run(self, context: Context, summary: RunSummary) -> None:
-        from anymarket import stock
+        from anymarket.rules import send_stock as stock_rules
 
         started = time.perf_counter()
         settings = self.integration
@@ -74,7 +74,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
             if settings.stock.rule == "mapped_deposits"
             else {}
         )
-        resolved = stock.deposit_targets(deposits, deposit_mappings, settings.stock)
+        resolved = stock_rules.deposit_targets(deposits, deposit_mappings, settings.stock)
         for label in resolved.not_mapped:
             summary.note("deposits_not_mapped", label)
         for label in resolved.not_counted:
@@ -90,7 +90,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
 
         # Step 2, timed on its own: pure pandas over what was read above.
         computing = time.perf_counter()
-        desired = stock.desired_stock(
+        desired = stock_rules.desired_stock(
             skus=skus,
             balances=balances,
             reservations=reservations if reservations is not None else balances.iloc[:0],
@@ -100,7 +100,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         )
         desired["anymarket_id"] = desired["sku_code"].map(links)
         unlinked = desired["anymarket_id"].isna()
-        changes = stock.select_changes(
+        changes = stock_rules.select_changes(
             desired[~unlinked], sent_state, rejected_state, full_resend=full_resend
         )
         compute_seconds = time.perf_counter() - computing
@@ -143,7 +143,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
 
     def _send(self, rows: list[dict[str, Any]], summary: RunSummary) -> None:
         """PUT one batch; on a data error, split it until the refused rows are alone."""
-        from anymarket.stock import stock_payload
+        from anymarket.rules.send_stock import stock_payload
 
         body = [stock_payload(row) for row in rows]
         summary.count("put_requests")

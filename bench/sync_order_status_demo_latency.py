@@ -26,8 +26,8 @@ sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 
 from figures import record_latencies  # noqa: E402
 
-from anymarket.erp.demo_data import nfe_access_key_check_digit  # noqa: E402
 from anymarket_sandbox.admin import SandboxAdmin  # noqa: E402
+from anymarket_sandbox.demo_erp import nfe_access_key_check_digit  # noqa: E402
 from anymarket_sandbox.testing import Api  # noqa: E402
 
 # The demo's ERP and mapping DB; bench/report.py runs a demo of its own elsewhere.

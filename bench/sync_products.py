@@ -162,8 +162,8 @@ def main() -> None:
     import sqlalchemy as sa
 
     from anymarket.erp.database import ErpDatabase
-    from anymarket.erp.demo_data import seed_demo_erp
     from anymarket_sandbox.admin import SandboxAdmin
+    from anymarket_sandbox.demo_erp import seed_demo_erp
 
     port = free_port()
     sandbox = start_sandbox(port)

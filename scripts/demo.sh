@@ -67,10 +67,10 @@ echo "==> Checking the integrations file"
 
 echo "==> Seeding the demo ERP ($RUN/erp.db) and the mapping DB ($RUN/mapping.db)"
 if [ ! -s "$RUN/erp.db" ]; then
-  "$BIN/python" -m anymarket.erp.demo_data --url "sqlite:///$RUN/erp.db"
+  "$BIN/python" -m anymarket_sandbox.demo_erp --url "sqlite:///$RUN/erp.db"
 fi
 "$BIN/python" -m anymarket.mapping upgrade --url "sqlite:///$RUN/mapping.db"
-"$BIN/python" - "$RUN/mapping.db" "$ROOT/include/demo/mappings.yaml" <<'PY'
+"$BIN/python" - "$RUN/mapping.db" "$ROOT/anymarket_sandbox/demo_mappings.yaml" <<'PY'
 import sys, yaml
 from anymarket.mapping.database import MappingDatabase
 db = MappingDatabase.from_url(f"sqlite:///{sys.argv[1]}")
@@ -85,7 +85,7 @@ start_service "$RUN/smtp.log" \
   "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$RUN/maildir"
 
 echo "==> Starting the AnyMarket sandbox (demo mode) on 127.0.0.1:$SANDBOX_PORT"
-SANDBOX_DEMO_SKUS="$("$BIN/python" -c "from anymarket.erp.demo_data import demo_sku_codes; print(','.join(demo_sku_codes('sqlite:///$RUN/erp.db')))")"
+SANDBOX_DEMO_SKUS="$("$BIN/python" -c "from anymarket_sandbox.demo_erp import demo_sku_codes; print(','.join(demo_sku_codes('sqlite:///$RUN/erp.db')))")"
 export SANDBOX_DEMO_SKUS SANDBOX_PORT SANDBOX_TOKEN SANDBOX_OI
 start_service "$RUN/sandbox.log" "$BIN/python" -m anymarket_sandbox --demo
 wait_for "the sandbox" 30 curl -sf -H "gumgaToken: $SANDBOX_TOKEN" "http://127.0.0.1:$SANDBOX_PORT/v2/stocks/locals"

@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from anymarket.erp.demo_data import SELLER_CNPJ, nfe_access_key_check_digit
+from anymarket_sandbox.demo_erp import SELLER_CNPJ, nfe_access_key_check_digit
 
 #: Chance per eligible order and tick of each move (a tick every 2 s: an order waits ~20 s per step,
 #: so some are still open, reserving stock, when the soak ends); at most ``PER_TICK`` moves per kind.

@@ -177,8 +177,8 @@ class Stack:
 
     def prepare(self) -> None:
         """Fresh work dir, integrations file, demo ERP, migrated mapping DB with the demo mappings."""
-        from anymarket.erp.demo_data import seed_demo_erp
         from anymarket.mapping.database import MappingDatabase
+        from anymarket_sandbox.demo_erp import seed_demo_erp
 
         if self.run.exists():
             shutil.rmtree(self.run)
@@ -187,13 +187,14 @@ class Stack:
         seed_demo_erp(self.erp_url, products=self.config.products, seed=self.config.seed)
         mapping = MappingDatabase.from_url(self.mapping_url)
         mapping.upgrade()
-        for kind, pairs in yaml.safe_load((ROOT / "include" / "demo" / "mappings.yaml").read_text()).items():
+        demo_mappings = yaml.safe_load((ROOT / "anymarket_sandbox" / "demo_mappings.yaml").read_text())
+        for kind, pairs in demo_mappings.items():
             for key, value in pairs.items():
                 mapping.set_mapping(INTEGRATION, kind, str(key), str(value))
         mapping.engine.dispose()
 
     def start_sandbox(self) -> None:
-        from anymarket.erp.demo_data import demo_sku_codes
+        from anymarket_sandbox.demo_erp import demo_sku_codes
 
         env = {
             **self.env(),

@@ -14,13 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from anymarket.erp.demo_data import demo_sku_codes, seed_demo_erp
 from anymarket.mapping.database import MappingDatabase
+from anymarket_sandbox.demo_erp import demo_sku_codes, seed_demo_erp
 from anymarket_sandbox.server import SandboxServer
 from anymarket_sandbox.testing import Api
 from tests.e2e.topology import REPO_ROOT
 
-DEMO_MAPPINGS = REPO_ROOT / "include" / "demo" / "mappings.yaml"
+DEMO_MAPPINGS = REPO_ROOT / "anymarket_sandbox" / "demo_mappings.yaml"
 #: A carrier the demo mappings leave unmapped on purpose: its orders are held.
 UNMAPPED_CARRIER = "Amazon Logistics"
 

@@ -1,8 +1,9 @@
 """The seller's ERP database, reached only through the SQL files in ``include/sql/erp/``.
 
-``ErpDatabase`` runs named queries (``queries/<name>.sql``) and applies the reference schema;
-``anymarket.erp.demo_data`` seeds a realistic demo ERP. The contract every SQL file honours — tables,
-columns, query parameters and result columns — is ``include/sql/erp/README.md``.
+``ErpDatabase`` runs named queries (``queries/<name>.sql``) and applies the reference schema. The
+demo ERP seeder is dev-only and lives outside the product, in ``anymarket_sandbox.demo_erp``. The
+contract every SQL file honours — tables, columns, query parameters and result columns — is
+``include/sql/erp/README.md``.
 
 Only the light database module is imported here: DAG files import this package at parse time.
 """

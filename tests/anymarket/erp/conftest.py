@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from anymarket.erp import ErpDatabase
-from anymarket.erp.demo_data import seed_demo_erp
+from anymarket_sandbox.demo_erp import seed_demo_erp
 
 # Small enough to keep the suite fast, big enough to hold parents, simple products, made-to-order
 # SKUs, every deposit profile and a handful of orders.

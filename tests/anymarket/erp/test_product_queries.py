@@ -8,7 +8,7 @@ from pathlib import Path
 from anymarket.catalog.payload import ErpProduct, products_from_rows
 from anymarket.erp import ErpDatabase
 from anymarket.erp.database import parse_timestamp
-from anymarket.erp.demo_data import seed_demo_erp
+from anymarket_sandbox.demo_erp import seed_demo_erp
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

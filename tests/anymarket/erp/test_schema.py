@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from anymarket.erp import ErpDatabase, parse_timestamp
-from anymarket.erp.demo_data import TABLES
+from anymarket_sandbox.demo_erp import TABLES
 
 OLD = datetime(2000, 1, 1, tzinfo=UTC)
 

@@ -569,8 +569,8 @@ def test_demo_catalog_on_a_demo_sandbox(integration_env, monkeypatch: pytest.Mon
     product: those are adopted and linked, never duplicated; send stock then finds every SKU."""
     import json
 
-    from anymarket.erp.demo_data import demo_sku_codes, seed_demo_erp
     from anymarket.operators.send_stock import AnyMarketSendStockOperator
+    from anymarket_sandbox.demo_erp import demo_sku_codes, seed_demo_erp
     from anymarket_sandbox.server import SandboxServer
 
     env = integration_env

@@ -14,9 +14,13 @@ tool, so it writes with SQLAlchemy Core directly rather than through the integra
 It *skips* (writes nothing) when the ERP already holds products or deposits: demo rows are never mixed
 into real data, and running the seeder twice is harmless.
 
-CLI (``plugins`` on ``PYTHONPATH``)::
+Dev-only, like the rest of ``anymarket_sandbox``: the product (``plugins/anymarket``) never imports it;
+it uses the product's :class:`~anymarket.erp.database.ErpDatabase` for the schema. The sandbox server
+does not import it either.
 
-    python -m anymarket.erp.demo_data --url sqlite:////tmp/erp.db [--products 300] [--seed 42]
+CLI (the project root and ``plugins`` on ``PYTHONPATH``)::
+
+    python -m anymarket_sandbox.demo_erp --url sqlite:////tmp/erp.db [--products 300] [--seed 42]
 """
 
 from __future__ import annotations
@@ -1133,7 +1137,7 @@ def demo_sku_codes(url_or_engine: str | sa.URL | Engine | ErpDatabase) -> list[s
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI: seed a demo ERP and print the counts as JSON; exit 0 also when it was already seeded."""
     parser = argparse.ArgumentParser(
-        prog="python -m anymarket.erp.demo_data",
+        prog="python -m anymarket_sandbox.demo_erp",
         description="Create the reference ERP schema and fill it with deterministic demo data. "
         "Skips (writes nothing) if the database already holds products or deposits.",
     )
@@ -1141,7 +1145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--products", type=int, default=300, help="number of products (default 300)")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    # Logs to stderr, whatever handlers an import (Airflow's, via the product) installed: stdout is the JSON.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr, force=True)
     counts = seed_demo_erp(args.url, products=args.products, seed=args.seed)
     print(json.dumps(counts, indent=2, sort_keys=True))
     if counts["skipped"]:

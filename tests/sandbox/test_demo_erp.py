@@ -1,4 +1,8 @@
-"""The demo ERP: counts, the invariants the automations rely on, determinism, skip-if-seeded, CLI."""
+"""The demo ERP (``anymarket_sandbox.demo_erp``, dev-only): counts, the invariants the automations rely
+on, determinism, skip-if-seeded, CLI.
+
+The ERP fixtures (``seeded_erp``, ``shared_seeded_erp``…) are the ERP layer's (tests/anymarket/erp).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from anymarket.erp import ErpDatabase
-from anymarket.erp.demo_data import (
+from anymarket_sandbox.demo_erp import (
     SELLER_CNPJ,
     TABLES,
     demo_sku_codes,
@@ -26,8 +30,15 @@ from anymarket.erp.demo_data import (
     nfe_access_key_check_digit,
     seed_demo_erp,
 )
+from tests.anymarket.erp import conftest as erp_fixtures
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# The ERP layer's fixtures, visible here (pytest finds fixtures among a test module's attributes).
+erp = erp_fixtures.erp
+seeded_erp = erp_fixtures.seeded_erp
+shared_seeded_erp = erp_fixtures.shared_seeded_erp
+small_demo_products = erp_fixtures.small_demo_products
 
 
 def _rows(db: ErpDatabase, sql: str) -> list[dict[str, Any]]:
@@ -291,11 +302,13 @@ def test_seed_rejects_zero_products(tmp_path: Path) -> None:
 
 def test_cli(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'erp.db'}"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "plugins")}
+    # The module is dev code at the project root; it imports the product from plugins/. The child
+    # runs in tmp_path, so only this PYTHONPATH (not the current directory) can make them importable.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(REPO_ROOT / "plugins")])}
     command = [
         sys.executable,
         "-m",
-        "anymarket.erp.demo_data",
+        "anymarket_sandbox.demo_erp",
         "--url",
         url,
         "--products",

@@ -84,8 +84,13 @@ def database_url(conn_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class AnyMarketConnectionParams:
-    """The parts of an AnyMarket connection the hook uses, validated once."""
+class AnyMarketConnectionSettings:
+    """The settings of an AnyMarket connection (host, token, extra), validated once.
+
+    Named *settings*, not params, so they are never mistaken for a request's query parameters or a
+    DAG's params; the hook exposes them as :attr:`AnyMarketHook.connection_settings
+    <anymarket.hooks.anymarket.AnyMarketHook.connection_settings>`.
+    """
 
     conn_id: str
     base_url: str
@@ -102,7 +107,7 @@ class AnyMarketConnectionParams:
     feed_ack_batch_size: int
 
     @classmethod
-    def from_connection(cls, conn: Any) -> AnyMarketConnectionParams:
+    def from_connection(cls, conn: Any) -> AnyMarketConnectionSettings:
         extra = {**_ANYMARKET_EXTRA_DEFAULTS, **(conn.extra_dejson or {})}
         host = (conn.host or "").strip()
         if not host:
@@ -119,7 +124,7 @@ class AnyMarketConnectionParams:
                 f"Connection '{conn.conn_id}' has no password: put the account's gumgaToken there."
             )
         try:
-            params = cls(
+            settings = cls(
                 conn_id=conn.conn_id,
                 base_url=host.rstrip("/"),
                 token=conn.password,
@@ -139,19 +144,19 @@ class AnyMarketConnectionParams:
                 f"Connection '{conn.conn_id}' has a non-numeric extra value: {exc}"
             ) from exc
         for key in ("timeout", "requests_per_hour", "stock_batch_size", "page_size"):
-            if getattr(params, key) <= 0:
+            if getattr(settings, key) <= 0:
                 raise ConfigurationError(f"Connection '{conn.conn_id}': extra '{key}' must be positive.")
-        if params.stock_batch_size > MAX_STOCK_BATCH_SIZE:
+        if settings.stock_batch_size > MAX_STOCK_BATCH_SIZE:
             raise ConfigurationError(
-                f"Connection '{conn.conn_id}': extra 'stock_batch_size' is {params.stock_batch_size}, but "
+                f"Connection '{conn.conn_id}': extra 'stock_batch_size' is {settings.stock_batch_size}, but "
                 f"AnyMarket takes at most {MAX_STOCK_BATCH_SIZE} rows per PUT /stocks: lower it."
             )
-        if not 0 <= params.feed_ack_batch_size <= MAX_FEED_ACK_BATCH_SIZE:
+        if not 0 <= settings.feed_ack_batch_size <= MAX_FEED_ACK_BATCH_SIZE:
             raise ConfigurationError(
-                f"Connection '{conn.conn_id}': extra 'feed_ack_batch_size' is {params.feed_ack_batch_size}; "
-                f"use 1..{MAX_FEED_ACK_BATCH_SIZE} (items per PUT /orders/feeds/batch) or 0 (one PUT per "
-                "item)."
+                f"Connection '{conn.conn_id}': extra 'feed_ack_batch_size' is "
+                f"{settings.feed_ack_batch_size}; use 1..{MAX_FEED_ACK_BATCH_SIZE} (items per PUT "
+                "/orders/feeds/batch) or 0 (one PUT per item)."
             )
-        if params.max_retries < 0:
+        if settings.max_retries < 0:
             raise ConfigurationError(f"Connection '{conn.conn_id}': extra 'max_retries' must be 0 or more.")
-        return params
+        return settings

@@ -3,8 +3,9 @@
 A DAG file in ``dags/`` is two lines: it asks for one automation's DAGs, e.g.
 ``register_automation_dags("install_deposits", globals())``. Each automation declares its schedule,
 documentation and tasks once, in :mod:`anymarket.automations`; every integration gets its own copy with id
-``anymarket_<integration>__<automation>``, its pool, retries with backoff, ``max_active_runs=1``
-and a failure e-mail to its alert recipients.
+``anymarket_<integration>__<automation>``, its pool, retries with backoff
+(:data:`anymarket.errors.TASK_RETRY_ARGS`), ``max_active_runs=1`` and a failure e-mail to its alert
+recipients.
 
 Parse time matters (the DAG processor re-imports these files constantly): nothing here does I/O
 beyond reading the small YAML file, and operators import their heavy dependencies in ``execute``.
@@ -17,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from anymarket import automations
+from anymarket.errors import TASK_RETRY_ARGS
 
 if TYPE_CHECKING:
     from airflow.sdk import DAG
@@ -54,10 +56,8 @@ def build_dag(integration: IntegrationConfig, automation: Automation) -> DAG:
         default_args={
             "owner": "anymarket",
             "pool": integration.pool,
-            "retries": 3,
-            "retry_delay": timedelta(seconds=30),
-            "retry_exponential_backoff": 2.0,
-            "max_retry_delay": timedelta(minutes=15),
+            # Retryable failures only: a FatalError (bad token, broken setting) fails at once.
+            **TASK_RETRY_ARGS,
             "execution_timeout": timedelta(hours=1),
             "on_failure_callback": failure_notifier(integration),
         },

@@ -305,6 +305,9 @@ def test_cli(tmp_path: Path) -> None:
     # The module is dev code at the project root; it imports the product from plugins/. The child
     # runs in tmp_path, so only this PYTHONPATH (not the current directory) can make them importable.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(REPO_ROOT / "plugins")])}
+    # As a person runs it: outside the tests' unit-test mode, in which Airflow (imported by the
+    # product's error classes) announces its test configuration on stdout.
+    env.pop("AIRFLOW__CORE__UNIT_TEST_MODE", None)
     command = [
         sys.executable,
         "-m",

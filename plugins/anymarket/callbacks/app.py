@@ -40,11 +40,11 @@ OI_CACHE_SECONDS = 60.0
 
 def _connection_oi(integration_id: str) -> str | None:
     """The OI in the integration's AnyMarket connection (``ConfigurationError`` if unknown)."""
-    from anymarket.connections import AnyMarketConnectionParams, get_connection
+    from anymarket.connections import AnyMarketConnectionSettings, get_connection
     from anymarket.settings import get_integration
 
     integration = get_integration(integration_id)
-    return AnyMarketConnectionParams.from_connection(get_connection(integration.anymarket_conn_id)).oi
+    return AnyMarketConnectionSettings.from_connection(get_connection(integration.anymarket_conn_id)).oi
 
 
 def _default_store(integration_id: str, resource_type: str, resource_id: str, event: str | None) -> None:

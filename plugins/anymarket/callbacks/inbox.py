@@ -13,13 +13,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from anymarket.errors import CALLBACK_MAX_ATTEMPTS
 from anymarket.mapping import models as m
 from anymarket.mapping.database import MappingDatabase, utcnow
 
 T = m.callback_inbox
-#: After this many failed attempts a notification is parked as ``failed`` (the feed and the
-#: reconcile window still bring the order); the run summary lists it.
-MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,8 @@ def mark_processed(mapping: MappingDatabase, notification: Notification) -> None
 
 
 def mark_failed_attempt(mapping: MappingDatabase, notification: Notification, error: str) -> None:
-    """Count a failed attempt; the row stays pending (retried next run) until MAX_ATTEMPTS."""
+    """Count a failed attempt; the row stays pending (retried next run) until ``CALLBACK_MAX_ATTEMPTS``
+    (then parked as ``failed``: the feed and the reconcile window still bring the order)."""
     attempts = notification.attempts + 1
     with mapping.begin() as conn:
         conn.execute(
@@ -97,6 +96,6 @@ def mark_failed_attempt(mapping: MappingDatabase, notification: Notification, er
             .values(
                 attempts=attempts,
                 last_error=error[:2000],
-                status="failed" if attempts >= MAX_ATTEMPTS else "pending",
+                status="failed" if attempts >= CALLBACK_MAX_ATTEMPTS else "pending",
             )
         )

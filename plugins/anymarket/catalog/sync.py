@@ -15,8 +15,9 @@
 
 Every accepted request is written to the mapping DB before the next one is sent (see
 :mod:`anymarket.catalog.state`), and the product is marked synced (its data hash stored) only when
-all of them were accepted. A 4xx about the data (400/409/422) refuses the product: recorded with
-AnyMarket's message in ``product_rejected`` and the history, not retried until its data changes.
+all of them were accepted. A row-level error (:func:`anymarket.errors.row_level`: a 4xx about the
+data) refuses the product: recorded with AnyMarket's message in ``product_rejected`` and the history,
+not retried until its data changes.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from anymarket.catalog.payload import differs, image_key
 from anymarket.catalog.state import LinkedImage, ProductState
-from anymarket.catalog.taxonomy import DATA_ERRORS
-from anymarket.errors import AnyMarketAPIError
+from anymarket.errors import AnyMarketAPIError, row_level
 
 if TYPE_CHECKING:
     from anymarket.catalog.payload import ImageSpec, ProductPayload
@@ -71,7 +71,7 @@ class ProductSyncer:
         try:
             outcome = self._place(payload, current, force)
         except AnyMarketAPIError as exc:
-            if exc.status not in DATA_ERRORS:
+            if not row_level(exc):
                 raise
             self.reject(
                 payload.code,
@@ -162,7 +162,7 @@ class ProductSyncer:
         except AnyMarketAPIError as exc:
             # Another of its SKUs may be on AnyMarket already ("Duplicidade de SKU"): adopt the
             # product holding it. Only this rare path pays one lookup per SKU.
-            remote = self._lookup(skus[1:]) if exc.status in DATA_ERRORS else None
+            remote = self._lookup(skus[1:]) if row_level(exc) else None
             if remote is None:
                 raise
         return remote

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from anymarket.catalog.payload import Translation, is_visual_type
-from anymarket.errors import AnyMarketAPIError, AnyMarketAuthError
+from anymarket.errors import AnyMarketAPIError, row_level
 from anymarket.operators.install_deposits import normalize_name
 
 if TYPE_CHECKING:
@@ -37,8 +37,6 @@ if TYPE_CHECKING:
     from anymarket.settings import ProductSettings
     from anymarket.summary import RunSummary
 
-# AnyMarket errors that are about the data sent (the rest — auth, outage, budget — stop the run).
-DATA_ERRORS = frozenset({400, 409, 422})
 REDUCED_NAME_MAX = 30
 
 
@@ -119,7 +117,7 @@ class Taxonomy:
         try:
             created = self.hook.post(endpoint, body)
         except AnyMarketAPIError as exc:
-            if exc.status not in DATA_ERRORS:
+            if not row_level(exc):  # token, outage, budget: stop the run
                 raise
             problem = TaxonomyProblem(
                 f"AnyMarket refused {kind.replace('_', ' ')} {key!r}: {exc.message or exc}", status=exc.status
@@ -188,10 +186,8 @@ class Taxonomy:
                 if "name" in attributes:
                     try:
                         self._rename(kind, code, f"{endpoint}/{anymarket_id}", name)
-                    except AnyMarketAuthError:
-                        raise
                     except AnyMarketAPIError as exc:
-                        if exc.retryable:
+                        if not row_level(exc):
                             raise
                         continue  # refused, gone or unreadable: recorded, and tried again next run
                 named.append(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Result
 
-from anymarket.errors import AnyMarketError
+from anymarket.errors import AnyMarketError, ConfigurationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,8 +52,9 @@ class ErpError(AnyMarketError):
     """Base class of the errors raised by the ERP access layer."""
 
 
-class ErpSqlNotFoundError(ErpError, FileNotFoundError):
-    """A named query (or the dialect's schema file) has no SQL file in the SQL folder."""
+class ErpSqlNotFoundError(ErpError, ConfigurationError, FileNotFoundError):
+    """A named query (or the dialect's schema file) has no SQL file in the SQL folder: a setting (the
+    SQL folder) or the deployment is wrong, so the task fails without retrying."""
 
 
 class ErpQueryError(ErpError):

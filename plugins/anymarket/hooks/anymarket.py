@@ -1,20 +1,27 @@
 """AnyMarketHook: every request the integration makes to the AnyMarket API v2 goes through here.
 
-Built on providers-http's :class:`HttpHook` (connection handling, keep-alive sessions) and adding
-what AnyMarket needs:
+A providers-http :class:`HttpHook` (so Airflow lists it as an ``http`` connection and
+``HttpOperator`` & co. can drive it through :meth:`AnyMarketHook.run`), but it builds its own
+``requests`` session and URLs and uses none of HttpHook's private machinery. What AnyMarket needs on
+top of plain HTTP:
 
 * the ``gumgaToken`` header from the connection's password, masked in every log;
 * a request budget shared by all tasks and workers of the account (:mod:`anymarket.budget`), so a
-  burst is stopped here rather than by AnyMarket's 429s;
-* retries with exponential backoff and jitter on 429 (honouring ``Retry-After``), 5xx, timeouts
-  and connection errors — never on other 4xx, which would fail the same way again;
-* errors raised as :class:`~anymarket.errors.AnyMarketAPIError` carrying AnyMarket's ``code``,
-  ``message``, ``details`` and ``fieldErrors``;
-* a page iterator over AnyMarket's paging envelope.
+  burst is stopped here rather than by AnyMarket's 429s — spent on every attempt, never retried by
+  the hook (the budget has its own short wait);
+* retries through ``tenacity``: of timeouts, connection errors and the answers
+  :func:`anymarket.errors.classify` calls retryable (429, 5xx…), with exponential backoff and
+  jitter, or ``Retry-After`` on a 429 — unless AnyMarket asks for longer than the connection's
+  ``max_retry_after``, which is raised at once. Other answers are never retried: they would fail
+  the same way again;
+* errors built by :func:`anymarket.errors.api_error`, which carry AnyMarket's ``code``, ``message``,
+  ``details`` and ``fieldErrors`` and are of the class the status calls for (a refused token or a
+  request the API cannot serve is fatal: Airflow fails the task without retrying);
+* a page iterator over AnyMarket's paging envelope; an answer that breaks that contract is fatal.
 
 Connection (type ``http``): host = API base URL (``https://api.anymarket.com.br/v2``), password =
 token, extra = ``{"oi": "12345.", "timeout": 30, "requests_per_hour": 5000, ...}`` (see
-:mod:`anymarket.connections` for every key and its default).
+:class:`anymarket.connections.AnyMarketConnectionSettings` for every key and its default).
 """
 
 from __future__ import annotations
@@ -25,28 +32,41 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from functools import cached_property
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import requests
+import tenacity
 from airflow.providers.http.hooks.http import HttpHook
+from requests.adapters import HTTPAdapter
 
 from anymarket.budget import RequestBudget, account_key
-from anymarket.connections import AnyMarketConnectionParams
+from anymarket.connections import AnyMarketConnectionSettings
 from anymarket.errors import (
     AnyMarketAPIError,
-    AnyMarketAuthError,
+    AnyMarketFatalAPIError,
     AnyMarketUnavailableError,
+    ErrorKind,
     RequestBudgetExhausted,
+    api_error,
+    classify,
 )
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "airflow-anymarket-integration"
+#: Pooled connections kept per host: one task's requests are sequential, a few spare are plenty.
+POOL_SIZE = 4
+#: Errors of the transport (no answer from AnyMarket), retried like a retryable answer.
+TRANSPORT_ERRORS = (requests.Timeout, requests.ConnectionError)
 
 
 class AnyMarketHook(HttpHook):
     """Talk to AnyMarket API v2 within the account's request budget.
+
+    Every call goes through :meth:`request` (HttpHook's :meth:`run` included), which spends the
+    budget, retries what may succeed later and raises what will not (see the module docstring).
 
     :param anymarket_conn_id: the integration's AnyMarket connection.
     :param budget: the request budget to spend; by default the account's budget in the mapping
@@ -66,7 +86,8 @@ class AnyMarketHook(HttpHook):
         budget: RequestBudget | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        super().__init__(method="GET", http_conn_id=anymarket_conn_id)
+        # The session (get_conn) mounts its own adapter, so HttpHook need not build a keep-alive one.
+        super().__init__(method="GET", http_conn_id=anymarket_conn_id, tcp_keep_alive=False)
         self.anymarket_conn_id = anymarket_conn_id
         self._budget = budget
         self._sleep = sleep
@@ -75,17 +96,17 @@ class AnyMarketHook(HttpHook):
     # -- connection ---------------------------------------------------------------------------
 
     @cached_property
-    def params(self) -> AnyMarketConnectionParams:
-        """The validated connection; the token is registered with Airflow's secrets masker."""
+    def connection_settings(self) -> AnyMarketConnectionSettings:
+        """The connection's validated settings; the token is registered with Airflow's secrets masker."""
         from airflow.sdk.log import mask_secret
 
-        params = AnyMarketConnectionParams.from_connection(self.get_connection(self.anymarket_conn_id))
-        mask_secret(params.token)
-        return params
+        settings = AnyMarketConnectionSettings.from_connection(self.get_connection(self.anymarket_conn_id))
+        mask_secret(settings.token)
+        return settings
 
     @property
     def oi(self) -> str | None:
-        return self.params.oi
+        return self.connection_settings.oi
 
     @cached_property
     def budget(self) -> RequestBudget:
@@ -94,26 +115,36 @@ class AnyMarketHook(HttpHook):
 
             self._budget = RequestBudget(
                 get_mapping_db().engine,
-                account=account_key(self.params.base_url, self.params.token),
-                requests_per_hour=self.params.requests_per_hour,
+                account=account_key(self.connection_settings.base_url, self.connection_settings.token),
+                requests_per_hour=self.connection_settings.requests_per_hour,
             )
         return self._budget
 
-    def get_conn(self, headers: dict[str, Any] | None = None, extra_options: dict[str, Any] | None = None):
-        """A keep-alive session carrying the token; the connection extra is settings, not headers."""
+    def get_conn(
+        self, headers: dict[str, Any] | None = None, extra_options: dict[str, Any] | None = None
+    ) -> requests.Session:
+        """A keep-alive session carrying the token; the connection extra is settings, not headers.
+
+        Built from public ``requests`` parts only: pooled HTTP keep-alive comes from the mounted
+        adapter, which itself never retries (``max_retries=0``: retries are :meth:`request`'s, within
+        the budget). ``extra_options`` is HttpHook's signature; the timeout is the connection's.
+        """
+        settings = self.connection_settings
         session = requests.Session()
         session.headers.update(
             {
-                "gumgaToken": self.params.token,
+                "gumgaToken": settings.token,
                 "Accept": "application/json",
                 "User-Agent": USER_AGENT,
             }
         )
         if headers:
             session.headers.update(headers)
-        self.base_url = self.params.base_url
-        self._base_url_initialized = True
-        return self._configure_session_from_mount_adapters(session)
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        self.base_url = settings.base_url  # HttpHook's public attribute, for code that reads it
+        return session
 
     @cached_property
     def session(self) -> requests.Session:
@@ -131,56 +162,37 @@ class AnyMarketHook(HttpHook):
         data: str | bytes | None = None,
         content_type: str | None = None,
     ) -> requests.Response:
-        """Send one request with budget, retries and error translation; returns the 2xx response."""
+        """Send one request with budget, retries and error translation; returns the 2xx response.
+
+        Each attempt spends one request of the budget first (:class:`RequestBudgetExhausted` is
+        raised as is, never retried here). Timeouts, connection errors and retryable answers are
+        tried again up to the connection's ``max_retries`` times; a timeout or connection error on
+        the last attempt is raised as :class:`AnyMarketUnavailableError`, an error answer as itself.
+        """
         method = method.upper()
         url = self._url(endpoint)
         headers = {"Content-Type": content_type} if content_type else {}
         if json_body is not None:
             data = json.dumps(json_body, ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
-        attempts = self.params.max_retries + 1
-        for attempt in range(attempts):
-            self._spend_budget()
-            started = time.monotonic()
-            try:
-                self.requests_sent += 1
-                response = self.session.request(
-                    method, url, params=params, data=data, headers=headers, timeout=self.params.timeout
-                )
-            except (requests.Timeout, requests.ConnectionError) as exc:
-                reason = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
-                if attempt + 1 >= attempts:
-                    raise AnyMarketUnavailableError(
-                        f"AnyMarket {reason} on {method} {endpoint} after {attempts} attempts "
-                        f"(timeout {self.params.timeout:g} s). Check the connection's host and "
-                        "AnyMarket's status; the task will be retried."
-                    ) from exc
-                delay = self._backoff(attempt)
-                log.warning(
-                    "AnyMarket %s on %s %s; retry %d in %.1f s", reason, method, endpoint, attempt + 1, delay
-                )
-                self._sleep(delay)
-                continue
-            elapsed_ms = (time.monotonic() - started) * 1000
-            log.debug("%s %s -> %d in %.0f ms", method, endpoint, response.status_code, elapsed_ms)
-            if response.ok:
-                return response
-            error = self._error_from(response, method, endpoint)
-            if not error.retryable or attempt + 1 >= attempts:
-                raise error
-            delay = self._retry_delay(error, attempt)
-            if delay is None:
-                raise error
-            log.warning(
-                "AnyMarket answered %d to %s %s; retry %d in %.1f s",
-                error.status,
-                method,
-                endpoint,
-                attempt + 1,
-                delay,
-            )
-            self._sleep(delay)
-        raise AssertionError("unreachable")  # the loop always returns or raises
+        settings = self.connection_settings
+        attempts = settings.max_retries + 1
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(attempts),
+            retry=tenacity.retry_if_exception(self._worth_retrying),
+            wait=self._retry_wait,
+            sleep=self._sleep,
+            before_sleep=lambda state: self._log_retry(state, method, endpoint),
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, method, url, endpoint, params=params, data=data, headers=headers)
+        except TRANSPORT_ERRORS as exc:
+            raise AnyMarketUnavailableError(
+                f"AnyMarket {_transport_reason(exc)} on {method} {endpoint} after {attempts} attempts "
+                f"(timeout {settings.timeout:g} s). Check the connection's host and "
+                "AnyMarket's status; the task will be retried."
+            ) from exc
 
     def run(
         self,
@@ -218,14 +230,14 @@ class AnyMarketHook(HttpHook):
         whose ``next`` link points back at the page just read, is stopped rather than looped on.
         """
         query = dict(params or {})
-        limit = int(query.pop("limit", self.params.page_size))
+        limit = int(query.pop("limit", self.connection_settings.page_size))
         offset = int(query.pop("offset", 0))
         previous_ids: list[Any] | None = None
         while True:
             page_params = {**query, "limit": limit, "offset": offset}
             body = self.get(endpoint, page_params)
             if not isinstance(body, dict) or not isinstance(body.get("content"), list):
-                raise AnyMarketAPIError(
+                raise AnyMarketFatalAPIError(
                     status=200,
                     method="GET",
                     endpoint=endpoint,
@@ -269,7 +281,7 @@ class AnyMarketHook(HttpHook):
                 elif not isinstance(row.get("name"), str) or not 0 < len(row["name"].strip()) <= 255:
                     problems.append(f"[{index}].name is {str(row.get('name'))[:60]!r}, not a name (1..255)")
         if problems:
-            raise AnyMarketAPIError(
+            raise AnyMarketFatalAPIError(
                 status=200,
                 method="GET",
                 endpoint="/stocks/locals",
@@ -283,12 +295,12 @@ class AnyMarketHook(HttpHook):
             locals_ = self.stock_locals()
         except Exception as exc:
             return False, str(exc)
-        return True, f"Connected to {self.params.base_url}: {len(locals_)} warehouse(s) visible."
+        return True, f"Connected to {self.connection_settings.base_url}: {len(locals_)} warehouse(s) visible."
 
     # -- internals ----------------------------------------------------------------------------
 
     def _url(self, endpoint: str) -> str:
-        return f"{self.params.base_url}/{endpoint.lstrip('/')}"
+        return f"{self.connection_settings.base_url}/{endpoint.lstrip('/')}"
 
     def _spend_budget(self) -> None:
         """Take one request from the budget, waiting for a short while when it is nearly free."""
@@ -297,26 +309,81 @@ class AnyMarketHook(HttpHook):
                 self.budget.acquire()
                 return
             except RequestBudgetExhausted as exc:
-                if exc.retry_after > self.params.max_retry_after:
+                if exc.retry_after > self.connection_settings.max_retry_after:
                     raise
                 log.warning("Request budget full; waiting %.0f s for room", exc.retry_after)
                 self._sleep(exc.retry_after)
         self.budget.acquire()
 
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        endpoint: str,
+        *,
+        params: dict[str, Any] | None,
+        data: str | bytes | None,
+        headers: dict[str, str],
+    ) -> requests.Response:
+        """One try: spend the budget, send, and return the 2xx response or raise AnyMarket's error."""
+        self._spend_budget()
+        started = time.monotonic()
+        self.requests_sent += 1
+        response = self.session.request(
+            method, url, params=params, data=data, headers=headers, timeout=self.connection_settings.timeout
+        )
+        elapsed_ms = (time.monotonic() - started) * 1000
+        log.debug("%s %s -> %d in %.0f ms", method, endpoint, response.status_code, elapsed_ms)
+        if response.ok:
+            return response
+        raise self._error_from(response, method, endpoint)
+
+    def _worth_retrying(self, exc: BaseException) -> bool:
+        """tenacity's retry predicate: no answer at all, or an answer :func:`classify` calls retryable
+        — except a 429 asking for a longer wait than ``max_retry_after`` (we would hold the worker)."""
+        if isinstance(exc, TRANSPORT_ERRORS):
+            return True
+        if not isinstance(exc, AnyMarketAPIError) or classify(exc) is not ErrorKind.RETRYABLE:
+            return False
+        retry_after = _asked_retry_after(exc)
+        return retry_after is None or retry_after <= self.connection_settings.max_retry_after
+
+    def _retry_wait(self, retry_state: tenacity.RetryCallState) -> float:
+        """tenacity's wait: ``Retry-After`` plus up to 10 % jitter on a 429 that sends it, else
+        exponential backoff with equal jitter (see :meth:`_backoff`)."""
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        retry_after = _asked_retry_after(exc)
+        if retry_after is not None:
+            return retry_after + random.uniform(0, 0.1 * max(retry_after, 1.0))
+        return self._backoff(retry_state.attempt_number - 1)
+
+    @staticmethod
+    def _log_retry(retry_state: tenacity.RetryCallState, method: str, endpoint: str) -> None:
+        """tenacity's before_sleep: one warning per retry, saying what failed and how long we wait."""
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        delay = retry_state.next_action.sleep if retry_state.next_action else 0.0
+        attempt = retry_state.attempt_number
+        if isinstance(exc, AnyMarketAPIError):
+            log.warning(
+                "AnyMarket answered %d to %s %s; retry %d in %.1f s",
+                exc.status,
+                method,
+                endpoint,
+                attempt,
+                delay,
+            )
+        else:
+            reason = _transport_reason(exc) if exc is not None else "failed"
+            log.warning("AnyMarket %s on %s %s; retry %d in %.1f s", reason, method, endpoint, attempt, delay)
+
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random, capped."""
-        ceiling = min(self.params.backoff_max, self.params.backoff_base * 2**attempt)
+        settings = self.connection_settings
+        ceiling = min(settings.backoff_max, settings.backoff_base * 2**attempt)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
-    def _retry_delay(self, error: AnyMarketAPIError, attempt: int) -> float | None:
-        """Seconds to wait before retrying; ``None`` when AnyMarket asks for longer than we hold a slot."""
-        if error.status == 429 and error.retry_after is not None:
-            if error.retry_after > self.params.max_retry_after:
-                return None
-            return error.retry_after + random.uniform(0, 0.1 * max(error.retry_after, 1.0))
-        return self._backoff(attempt)
-
     def _error_from(self, response: requests.Response, method: str, endpoint: str) -> AnyMarketAPIError:
+        """AnyMarket's error answer as the exception :func:`~anymarket.errors.api_error` picks."""
         body: Any
         try:
             body = response.json()
@@ -324,20 +391,17 @@ class AnyMarketHook(HttpHook):
             body = None
         if not isinstance(body, dict):
             body = {"message": (response.text or response.reason or "").strip()[:500] or None}
-        retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-        kwargs: dict[str, Any] = {
-            "status": response.status_code,
-            "method": method,
-            "endpoint": endpoint,
-            "code": str(body["code"]) if body.get("code") is not None else None,
-            "message": body.get("message"),
-            "details": body.get("details"),
-            "field_errors": body.get("fieldErrors") if isinstance(body.get("fieldErrors"), list) else None,
-            "retry_after": retry_after,
-        }
-        if response.status_code in (401, 403):
-            return AnyMarketAuthError(conn_id=self.anymarket_conn_id, **kwargs)
-        return AnyMarketAPIError(**kwargs)
+        return api_error(
+            conn_id=self.anymarket_conn_id,
+            status=response.status_code,
+            method=method,
+            endpoint=endpoint,
+            code=str(body["code"]) if body.get("code") is not None else None,
+            message=body.get("message"),
+            details=body.get("details"),
+            field_errors=body.get("fieldErrors") if isinstance(body.get("fieldErrors"), list) else None,
+            retry_after=_parse_retry_after(response.headers.get("Retry-After")),
+        )
 
     @staticmethod
     def _json(response: requests.Response, method: str, endpoint: str) -> Any:
@@ -361,6 +425,17 @@ class AnyMarketHook(HttpHook):
                 query = parse_qs(urlparse(str(link.get("href") or "")).query)
                 return query.get("offset") == [str(offset)]
         return False
+
+
+def _asked_retry_after(exc: BaseException | None) -> float | None:
+    """The ``Retry-After`` of a 429 answer (the only status whose Retry-After the hook honours)."""
+    if isinstance(exc, AnyMarketAPIError) and exc.status == HTTPStatus.TOO_MANY_REQUESTS:
+        return exc.retry_after
+    return None
+
+
+def _transport_reason(exc: BaseException) -> str:
+    return "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
 
 
 def _parse_retry_after(value: str | None) -> float | None:

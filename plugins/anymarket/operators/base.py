@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseOperator
 
 from anymarket.connections import MAPPING_DB_CONN_ID
+from anymarket.errors import classify
 from anymarket.summary import RunSummary
 
 if TYPE_CHECKING:
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 class AnyMarketBaseOperator(BaseOperator):
     """Run one automation of one integration and record what it did.
 
-    Subclasses implement :meth:`run`, counting into the :class:`RunSummary` they are handed. The
+    Subclasses implement :meth:`run`, counting into the :class:`RunSummary` they are handed, and
+    decide per entity with :func:`anymarket.errors.row_level` whether an error is recorded (the run
+    goes on) or raised (the run stops; :mod:`anymarket.errors` says whether Airflow retries). The
     summary is logged, stored in the mapping DB (``run_summaries``, also when the run fails) and
     returned as the task's XCom. Settings are read from the integrations file when the task runs,
     so an edited setting applies to the next run without waiting for the DAG to be re-parsed.
@@ -101,7 +104,10 @@ class AnyMarketBaseOperator(BaseOperator):
             self.run(context, summary)
             outcome = "ok"
         except Exception as exc:
+            # Raised as it is: a FatalError is Airflow's AirflowFailException (no retry, alert now),
+            # anything else is retried by Airflow (anymarket.errors.TASK_RETRY_ARGS).
             summary.set("error", str(exc))
+            summary.set("error_kind", str(classify(exc)))
             raise
         finally:
             if "hook" in self.__dict__:

@@ -8,7 +8,7 @@ from functools import cached_property
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from anymarket.errors import AnyMarketAPIError, AnyMarketError, ConfigurationError
+from anymarket.errors import AnyMarketAPIError, AnyMarketError, ConfigurationError, row_level
 from anymarket.operators.base import AnyMarketBaseOperator
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class AnyMarketImportCatalogOperator(AnyMarketBaseOperator):
         carried_failures = list(checkpoint.failed)
         position = checkpoint.position
         products = self.hook.paginate("/products", {"offset": position})
-        for page in _pages(products, self.hook.params.page_size):
+        for page in _pages(products, self.hook.connection_settings.page_size):
             state = importer.read_page(page)
             for product in page:
                 position += 1
@@ -231,6 +231,8 @@ class AnyMarketImportCatalogOperator(AnyMarketBaseOperator):
         try:
             work(outcome)
         except (CatalogImportError, ErpQueryError) as exc:
+            if not row_level(exc):  # the ERP cannot be reached: stop, the checkpoint resumes
+                raise
             label = f"{kind} {item.get('id')} {item.get('title') or item.get('name')!r}"
             self.log.warning("Could not import %s: %s", label, exc)
             outcome.error = str(exc)

@@ -9,12 +9,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from anymarket.errors import (
+    ROW_FAILURES_BEFORE_ALERT,
     AnyMarketAPIError,
-    AnyMarketAuthError,
     AnyMarketError,
-    AnyMarketUnavailableError,
+    AnyMarketFatalAPIError,
     ConfigurationError,
-    RequestBudgetExhausted,
+    row_level,
 )
 from anymarket.operators.base import AnyMarketBaseOperator
 
@@ -26,11 +26,7 @@ if TYPE_CHECKING:
     from anymarket.orders.state import OrderStateStore
     from anymarket.summary import RunSummary
 
-#: Errors that no other order can avoid either (token, budget, AnyMarket down): stop the run.
-RUN_STOPPERS = (AnyMarketAuthError, RequestBudgetExhausted, AnyMarketUnavailableError, ConfigurationError)
 FEED_LIMIT = 100
-#: Consecutive failures of one order after which the run fails once, so the alert e-mail goes out.
-ALERT_AFTER_FAILURES = 3
 
 
 class OrdersFailedError(AnyMarketError):
@@ -137,7 +133,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         if self._alerts:
             raise OrdersFailedError(
                 f"{len(self._alerts)} order(s) or feed item(s) failed and stay queued (orders after "
-                f"{ALERT_AFTER_FAILURES} failures in a row; retried every run): "
+                f"{ROW_FAILURES_BEFORE_ALERT} failures in a row; retried every run): "
                 f"{'; '.join(self._alerts[:10])}. Fix the cause shown; see the history of each order in "
                 "the mapping DB."
             )
@@ -165,9 +161,9 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             return Outcome("unchanged")
         try:
             outcome = self.importer.apply(order)
-        except RUN_STOPPERS:
-            raise
         except Exception as exc:
+            if not row_level(exc):  # token, settings, budget, AnyMarket or the ERP down: stop the run
+                raise
             self._failed(order_id, source, exc)
             return None
         self._record(order, outcome, digest, source)
@@ -224,9 +220,9 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             return
         try:
             self.hook.put(f"/orders/partnerid/{order['id']}", {"partnerId": code})
-        except RUN_STOPPERS:
-            raise
         except AnyMarketAPIError as exc:
+            if not row_level(exc):
+                raise
             self._summary.note("partner_id_failed", f"{order['id']}: {exc}")
             return
         self.states.partner_id_sent(str(order["id"]), code)
@@ -243,16 +239,16 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             outcome="error",
             error=error,
         )
-        if failures == ALERT_AFTER_FAILURES:
+        if failures == ROW_FAILURES_BEFORE_ALERT:
             self._alerts.append(f"{order_id}: {error[:300]}")
 
     def _fetch(self, order_id: str, source: str) -> dict[str, Any] | None:
         """``GET /orders/{id}``; ``None`` (recorded as failed) when it cannot be read."""
         try:
             return self.hook.get(f"/orders/{order_id}")
-        except RUN_STOPPERS:
-            raise
         except AnyMarketAPIError as exc:
+            if not row_level(exc):
+                raise
             self._failed(order_id, source, exc)
             return None
 
@@ -300,7 +296,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             mapping=self.mapping,
             integration_id=self.integration.id,
             summary=self._summary,
-            batch_size=self.hook.params.feed_ack_batch_size,
+            batch_size=self.hook.connection_settings.feed_ack_batch_size,
         )
         seen: dict[int, str] = {}
         while True:
@@ -333,7 +329,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         if body is None:
             return []
         if not isinstance(body, list):
-            raise AnyMarketAPIError(
+            raise AnyMarketFatalAPIError(
                 status=200,
                 method="GET",
                 endpoint="/orders/feeds",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from anymarket.errors import AnyMarketAPIError, ConfigurationError
+from anymarket.errors import AnyMarketAPIError, ConfigurationError, row_level
 from anymarket.mapping import models as m
 from anymarket.mapping.database import upsert_many, utcnow
 from anymarket.operators.base import AnyMarketBaseOperator
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 # 400/422 mean "the data": a batch holding a bad row is split to find it; a SKU PUT answering 404
 # means the SKU is gone on AnyMarket, also the row's fault. Anything else (auth, outage, budget)
 # stops the run with everything accepted so far kept.
-_BATCH_DATA_ERRORS = frozenset({400, 422})
-_SKU_DATA_ERRORS = frozenset({400, 404, 422})
 # PUT /skus/marketplaces/prices documents no batch limit; PUT /stocks takes at most 200 rows.
 MARKETPLACE_BATCH_SIZE = 100
 # Listings of a SKU about to get a new price are re-read when older than this, so a listing created
@@ -142,7 +140,9 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
         if self.scope == price_rules.SKU_SCOPE:
             self._send_skus(records, summary)
         elif self.scope == price_rules.COST_SCOPE:
-            self._send_batches(records, self.hook.params.stock_batch_size, self._put_costs, summary)
+            self._send_batches(
+                records, self.hook.connection_settings.stock_batch_size, self._put_costs, summary
+            )
         else:
             self._send_batches(records, MARKETPLACE_BATCH_SIZE, self._put_listing_prices, summary)
         summary.set("send_seconds", round(time.perf_counter() - sending, 3))
@@ -295,7 +295,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
                 summary.count("put_requests")
                 self.hook.put(f"/products/{product_id}/skus/{row['anymarket_id']}", body)
             except AnyMarketAPIError as exc:
-                if exc.status not in _SKU_DATA_ERRORS:
+                if not row_level(exc):
                     raise
                 self._reject(row, body, exc, summary)
                 continue
@@ -351,7 +351,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
         try:
             put(rows, summary)
         except AnyMarketAPIError as exc:
-            if exc.status not in _BATCH_DATA_ERRORS:
+            if not row_level(exc):
                 raise
             if len(rows) == 1:
                 self._reject(rows[0], self._payload(rows[0]), exc, summary)

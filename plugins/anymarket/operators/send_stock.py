@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from anymarket.errors import AnyMarketAPIError
+from anymarket.errors import AnyMarketAPIError, row_level
 from anymarket.mapping import models as m
 from anymarket.mapping.database import upsert_many, utcnow
 from anymarket.operators.base import AnyMarketBaseOperator
@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 
     from anymarket.summary import RunSummary
 
-# AnyMarket refuses a batch as a whole when one row is bad (the sandbox does the same): these
-# statuses mean "the data", so the batch is split to find the row; anything else is not the rows'
-# fault (auth, outage, budget) and stops the run with everything accepted so far kept.
-_DATA_ERRORS = frozenset({400, 422})
 _STATE_COLUMNS = ("sku_code", "stock_local_id", "anymarket_id", "quantity", "cost", "additional_time")
 
 
@@ -45,9 +41,9 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
     4. Sends ``PUT /stocks`` arrays of the connection's ``stock_batch_size`` rows. A row is recorded
        as sent only after AnyMarket accepted its batch, one transaction per batch, so a run stopped
        half-way (budget, outage) loses nothing and the next run sends only the rest. A refused batch
-       (400/422) is split in halves until the refused rows are isolated; each is recorded in the
-       history with AnyMarket's message and held back until its values change, while the rest goes
-       through.
+       (a row-level error, :func:`anymarket.errors.row_level`) is split in halves until the refused
+       rows are isolated; each is recorded in the history with AnyMarket's message and held back
+       until its values change, while the rest goes through.
     5. When anything was sent, emits an asset event for ``anymarket://<integration>/stock`` through
        the :class:`~airflow.sdk.AssetAlias` in ``outlets`` (an alias, not the asset itself, so that a
        run that sent nothing emits nothing).
@@ -124,7 +120,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         summary.set("compute_seconds", round(compute_seconds, 3))
 
         records = changes.to_send[list(_STATE_COLUMNS)].to_dict("records")
-        batch_size = self.hook.params.stock_batch_size
+        batch_size = self.hook.connection_settings.stock_batch_size
         self.log.info(
             "%d SKU x warehouse rows, %d changed, %d unlinked; sending in batches of %d",
             len(desired),
@@ -150,7 +146,10 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         try:
             self.hook.put("/stocks", body)
         except AnyMarketAPIError as exc:
-            if exc.status not in _DATA_ERRORS:
+            # AnyMarket refuses a batch as a whole when one row is bad (the sandbox does the same): a
+            # row-level error is split until the row is found; anything else (token, outage, budget)
+            # is not the rows' fault and stops the run with everything accepted so far kept.
+            if not row_level(exc):
                 raise
             if len(rows) == 1:
                 self._reject(rows[0], body[0], exc, summary)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from anymarket.errors import AnyMarketAPIError
+from anymarket.errors import AnyMarketAPIError, row_level
 from anymarket.operators.base import AnyMarketBaseOperator
 
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ OVERLAP = timedelta(minutes=2)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CHUNK = 500
 #: AnyMarket answers these when the request itself is wrong: recorded, retried after an ERP change.
-_DATA_ERRORS = frozenset({400, 404, 422})
 
 
 class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
@@ -129,7 +128,7 @@ class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
         try:
             plan = self._plan_and_send(order_id, parts, state, imported, status_map, templates)
         except AnyMarketAPIError as exc:
-            if exc.retryable or exc.status not in _DATA_ERRORS:
+            if not row_level(exc):
                 self._states.save(order_id, state="retry", reason=str(exc))
                 raise
             self._summary.note("rejected", f"{order_id}: {exc.message or exc}")

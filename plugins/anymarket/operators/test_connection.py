@@ -28,7 +28,7 @@ class AnyMarketTestConnectionOperator(AnyMarketBaseOperator):
     automation = "test_connection"
 
     def run(self, context: Context, summary: RunSummary) -> None:
-        params = self.hook.params
+        params = self.hook.connection_settings
         oi = (params.oi or "").strip()
         if not oi or not oi.endswith("."):
             raise ConfigurationError(

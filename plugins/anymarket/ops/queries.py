@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from anymarket.mapping import models as m
 
 if TYPE_CHECKING:
-    from anymarket.connections import AnyMarketConnectionParams
+    from anymarket.connections import AnyMarketConnectionSettings
     from anymarket.mapping.database import MappingDatabase
 
 #: The summary keys install_deposits fills for what a person still has to map.
@@ -167,7 +167,7 @@ def recent_errors(db: MappingDatabase, integration_id: str, limit: int = 50) -> 
         return [dict(r._mapping) for r in rows]
 
 
-def budget_used(db: MappingDatabase, params: AnyMarketConnectionParams) -> dict[str, int]:
+def budget_used(db: MappingDatabase, params: AnyMarketConnectionSettings) -> dict[str, int]:
     """Requests the account spent in the sliding hour, out of its limit (shared by every task)."""
     from anymarket.budget import RequestBudget, account_key
 

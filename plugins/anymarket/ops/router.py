@@ -152,12 +152,12 @@ def integration_page(request: Request, integration_id: str, user: User, q: str =
 
 def _budget(db: MappingDatabase, integration: IntegrationConfig) -> dict[str, Any]:
     """The hour's usage, or why it cannot be shown (the connection is missing or wrong)."""
-    from anymarket.connections import AnyMarketConnectionParams, get_connection
+    from anymarket.connections import AnyMarketConnectionSettings, get_connection
     from anymarket.errors import ConfigurationError
     from anymarket.ops import queries
 
     try:
-        params = AnyMarketConnectionParams.from_connection(get_connection(integration.anymarket_conn_id))
+        params = AnyMarketConnectionSettings.from_connection(get_connection(integration.anymarket_conn_id))
     except ConfigurationError as exc:
         return {"error": str(exc)}
     return queries.budget_used(db, params)

@@ -15,7 +15,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from anymarket.errors import AnyMarketAPIError
+from anymarket.errors import AnyMarketAPIError, row_level, unsupported
 
 if TYPE_CHECKING:
     from anymarket.hooks.anymarket import AnyMarketHook
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH_ENDPOINT = "/orders/feeds/batch"
-#: Answers meaning "this AnyMarket does not serve the batch endpoint".
-UNSUPPORTED_STATUSES = frozenset({404, 405, 501})
 UNSUPPORTED_CURSOR = "orders_feed_batch_ack_unsupported_at"
 RETRY_BATCH_AFTER = timedelta(days=1)
 
@@ -73,7 +71,7 @@ class FeedAcks:
         try:
             self.hook.put(BATCH_ENDPOINT, body)
         except AnyMarketAPIError as exc:
-            if exc.status in UNSUPPORTED_STATUSES:
+            if unsupported(exc):
                 log.warning(
                     "AnyMarket answered %s to PUT %s: acking feed items one by one (trying the batch "
                     "again after %s).",
@@ -84,8 +82,8 @@ class FeedAcks:
                 self._batch_supported = False
                 now = datetime.now(UTC).isoformat()
                 self.mapping.set_cursor(self.integration_id, UNSUPPORTED_CURSOR, now)
-            elif exc.retryable:
-                raise  # the hook's retries are spent; unacked items come back in the feed
+            elif not row_level(exc):
+                raise  # token, or the hook's retries are spent: unacked items come back in the feed
             else:
                 # One malformed item must not block the others: ack them one by one.
                 log.warning("AnyMarket refused a batch ack (%s); acking these %d one by one", exc, len(chunk))
@@ -99,7 +97,7 @@ class FeedAcks:
         try:
             self.hook.put(f"/orders/feeds/{item_id}", {"token": token})
         except AnyMarketAPIError as exc:
-            if exc.retryable:
+            if not row_level(exc):
                 raise
             # The order is in the ERP; the item comes back and is acked on a later run.
             log.warning("Could not ack feed item %s (%s); it will be acked when it comes back", item_id, exc)

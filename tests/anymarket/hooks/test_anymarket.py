@@ -10,13 +10,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from airflow.sdk.exceptions import AirflowFailException
 
 from anymarket.budget import RequestBudget
 from anymarket.errors import (
     AnyMarketAPIError,
     AnyMarketAuthError,
+    AnyMarketFatalAPIError,
     AnyMarketUnavailableError,
+    ErrorKind,
     RequestBudgetExhausted,
+    classify,
 )
 from anymarket.hooks.anymarket import AnyMarketHook
 from anymarket.mapping.database import MappingDatabase
@@ -166,6 +170,71 @@ def test_401_raises_a_clear_error_without_retry(sandbox, budget_db, monkeypatch)
     assert sleep.waits == []
     ok, text = hook.test_connection()
     assert not ok and "refused the token" in text
+
+
+def test_501_is_fatal_and_not_retried(sandbox, hook) -> None:
+    hook, sleep = hook
+    sandbox.admin.set_faults(error_burst=3, error_statuses=[501])
+
+    with pytest.raises(AnyMarketFatalAPIError) as caught:
+        hook.get("/stocks/locals")
+
+    assert caught.value.status == 501 and classify(caught.value) is ErrorKind.FATAL
+    assert isinstance(caught.value, AirflowFailException)
+    assert [r["status"] for r in sandbox.admin.requests()] == [501] and sleep.waits == []
+    assert hook.requests_sent == 1 and hook.budget.used_last_hour() == 1
+
+
+def test_401_fails_the_task_naming_the_connection(sandbox, budget_db, monkeypatch) -> None:
+    hook, sleep = make_hook(monkeypatch, budget_db, host=sandbox.base_url, token="not-the-token")
+
+    with pytest.raises(AnyMarketAuthError) as caught:
+        hook.post("/brands", {"name": "Marca", "partnerId": "B1"})
+
+    assert isinstance(caught.value, AirflowFailException)  # Airflow fails the task without retrying
+    assert caught.value.conn_id == CONN_ID and f"'{CONN_ID}'" in str(caught.value)
+    assert len(sandbox.admin.requests()) == 1 and sleep.waits == []
+
+
+def test_429_asking_longer_than_max_retry_after_is_raised_at_once(sandbox, budget_db, monkeypatch) -> None:
+    hook, sleep = make_hook(
+        monkeypatch, budget_db, host=sandbox.base_url, token=sandbox.token, max_retry_after=10
+    )
+    sandbox.admin.set_faults(burst_429=2, burst_retry_after=11)
+
+    with pytest.raises(AnyMarketAPIError) as caught:
+        hook.get("/stocks/locals")
+
+    assert caught.value.status == 429 and caught.value.retry_after == 11 and caught.value.retryable
+    assert [r["status"] for r in sandbox.admin.requests()] == [429] and sleep.waits == []
+
+
+def test_a_malformed_paging_envelope_fails_the_task(sandbox, hook) -> None:
+    hook, sleep = hook
+    sandbox.admin.set_faults(raw_responses={"GET /v2/brands": json.dumps([{"id": 1}])})
+
+    with pytest.raises(AnyMarketFatalAPIError, match="expected AnyMarket's paging envelope") as caught:
+        list(hook.paginate("/brands"))
+
+    assert caught.value.status == 200 and isinstance(caught.value, AirflowFailException)
+    assert len(sandbox.admin.requests()) == 1 and sleep.waits == []
+
+
+def test_malformed_warehouses_fail_the_task(sandbox, hook) -> None:
+    hook, _ = hook
+    sandbox.admin.set_faults(raw_responses={"GET /v2/stocks/locals": json.dumps([{"id": "x"}])})
+
+    with pytest.raises(AnyMarketFatalAPIError, match="malformed warehouses"):
+        hook.stock_locals()
+
+
+def test_the_session_carries_the_token_and_pools_connections(sandbox, hook) -> None:
+    hook, _ = hook
+    session = hook.get_conn()
+
+    assert session.headers["gumgaToken"] == sandbox.token
+    assert session.get_adapter(sandbox.base_url).max_retries.total == 0  # retries are the hook's
+    assert hook.base_url == sandbox.base_url.rstrip("/")
 
 
 def test_timeouts_are_retried_then_reported(sandbox, budget_db, monkeypatch) -> None:

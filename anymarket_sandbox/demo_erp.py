@@ -33,13 +33,14 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from anymarket.erp.database import ErpDatabase
+from anymarket.vocabulary import BRAZIL
 
 __all__ = [
     "DEMO_DEPOSITS",
@@ -80,9 +81,8 @@ TABLES: tuple[str, ...] = (
     "shipments",
 )
 
-BRT = timezone(timedelta(hours=-3))
 # Fixed, so the order history is the same for a seed whatever day the seeder runs.
-ORDER_HISTORY_START = datetime(2026, 1, 5, 9, 0, tzinfo=BRT)
+ORDER_HISTORY_START = datetime(2026, 1, 5, 9, 0, tzinfo=BRAZIL)
 IMAGE_BASE_URL = "https://img.example.com/anymarket-demo"
 SELLER_CNPJ = "12345678000195"  # the demo seller (NF-e issuer); valid check digits
 SELLER_NAME = "Loja Demonstração Comércio Ltda"
@@ -981,7 +981,7 @@ class _DemoBuilder:
     def _invoice(
         self, order_id: int, number: int, issued_at: datetime, customer: dict[str, Any], total: float
     ) -> None:
-        local = issued_at.astimezone(BRT)
+        local = issued_at.astimezone(BRAZIL)
         # cUF(2) AAMM(4) CNPJ(14) mod(2) série(3) nNF(9) tpEmis(1) cNF(8) + DV: the SEFAZ layout.
         first43 = f"35{local:%y%m}{SELLER_CNPJ}55{1:03d}{number:09d}1{self.rng.randint(0, 99_999_999):08d}"
         key = f"{first43}{nfe_access_key_check_digit(first43)}"

@@ -10,10 +10,12 @@ Secrets never go here: tokens and database passwords live in Airflow connections
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import pkgutil
 import re
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +26,20 @@ from anymarket.errors import ConfigurationError
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "include" / "integrations.yaml"
 INTEGRATION_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+@cache
+def automation_names() -> tuple[str, ...]:
+    """Every built automation (the modules of ``anymarket.automations``), in a stable order.
+
+    The package is listed, not imported: the settings check automation names without loading the
+    automations (which build on the settings), so the registry stays above the settings.
+    """
+    spec = importlib.util.find_spec("anymarket.automations")
+    if spec is None or spec.submodule_search_locations is None:
+        raise RuntimeError("the package anymarket.automations is missing")
+    modules = pkgutil.iter_modules(spec.submodule_search_locations)
+    return tuple(sorted(module.name for module in modules if not module.name.startswith("_")))
 
 
 class _Settings(BaseModel):
@@ -124,22 +140,18 @@ class IntegrationConfig(_Settings):
     @field_validator("automations")
     @classmethod
     def _automations_exist(cls, value: list[str] | None) -> list[str] | None:
-        from anymarket import automations
-
-        unknown = [name for name in value or [] if name not in automations.names()]
+        unknown = [name for name in value or [] if name not in automation_names()]
         if unknown:
-            known = ", ".join(automations.names())
+            known = ", ".join(automation_names())
             raise ValueError(f"unknown automation(s) {', '.join(unknown)}; known: {known}")
         return value
 
     @field_validator("schedules")
     @classmethod
     def _schedules_name_automations(cls, value: dict[str, str | None]) -> dict[str, str | None]:
-        from anymarket import automations
-
-        unknown = [name for name in value if name not in automations.names()]
+        unknown = [name for name in value if name not in automation_names()]
         if unknown:
-            known = ", ".join(automations.names())
+            known = ", ".join(automation_names())
             raise ValueError(f"schedule for unknown automation(s) {', '.join(unknown)}; known: {known}")
         return value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 MAX_EXAMPLES = 50
@@ -25,6 +26,14 @@ class RunSummary:
         examples = self.examples.setdefault(key, [])
         if len(examples) < MAX_EXAMPLES:
             examples.append(example)
+
+    def note_many(self, key: str, items: Sequence[Any]) -> None:
+        """Count every item of ``items`` under ``key`` but name only the first few (a new catalog
+        may have thousands)."""
+        for item in items[:MAX_EXAMPLES]:
+            self.note(key, str(item))
+        if len(items) > MAX_EXAMPLES:
+            self.count(key, len(items) - MAX_EXAMPLES)
 
     def set(self, key: str, value: Any) -> None:
         self.facts[key] = value

@@ -7,11 +7,11 @@ adding one never edits a shared list, and an automation that is not built has no
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from anymarket.settings import automation_names
 
 if TYPE_CHECKING:
     from anymarket.settings import IntegrationConfig
@@ -34,12 +34,9 @@ class Automation:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-@cache
 def names() -> tuple[str, ...]:
     """Every built automation, in a stable order (module names; nothing is imported)."""
-    return tuple(
-        sorted(module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_"))
-    )
+    return automation_names()
 
 
 def get(name: str) -> Automation:

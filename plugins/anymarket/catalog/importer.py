@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from anymarket.mapping import models as m
-from anymarket.operators.install_deposits import normalize_name
+from anymarket.vocabulary import normalize_name
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from anymarket.operators.install_deposits import normalize_name
+from anymarket.vocabulary import normalize_name
 
 if TYPE_CHECKING:
     from anymarket.settings import ProductSettings

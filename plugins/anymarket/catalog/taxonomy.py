@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from anymarket.catalog.payload import Translation, is_visual_type
 from anymarket.errors import AnyMarketAPIError, row_level
-from anymarket.operators.install_deposits import normalize_name
+from anymarket.vocabulary import normalize_name
 
 if TYPE_CHECKING:
     from anymarket.erp.database import ErpDatabase

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from anymarket.errors import AnyMarketError
 from anymarket.mapping import models as m
 from anymarket.mapping.database import utcnow
-from anymarket.orders.status import CANCELED, RANK
+from anymarket.vocabulary import CANCELED, RANK
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time as time_module
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from anymarket.errors import (
     row_level,
 )
 from anymarket.operators.base import AnyMarketBaseOperator
+from anymarket.vocabulary import BRAZIL, PENDING
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -175,7 +176,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         order_id = str(order["id"])
         status = str(order.get("status") or "")
         recheck = None
-        if status == "PENDING" and outcome.kind in ("created", "updated", "unchanged", "waiting"):
+        if status == PENDING and outcome.kind in ("created", "updated", "unchanged", "waiting"):
             recheck = datetime.now(UTC) + timedelta(minutes=self.integration.orders.pending_recheck_minutes)
         state = {"created": "imported", "updated": "imported", "unchanged": "imported"}.get(
             outcome.kind, outcome.kind
@@ -381,9 +382,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         last = self.mapping.get_cursor(self.integration.id, "orders_reconciled_at")
         if last and now - datetime.fromisoformat(last) < timedelta(hours=24):
             return
-        from anymarket.orders.importer import BRT
-
-        today = now.astimezone(BRT).date()
+        today = now.astimezone(BRAZIL).date()
         self._backfill(today - timedelta(days=days - 1), today, source="reconcile")
         self.mapping.set_cursor(self.integration.id, "orders_reconciled_at", now.isoformat())
 
@@ -431,12 +430,10 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             return first, last
         dag_run = context.get("dag_run") if context else None
         if dag_run is not None and self._is_backfill_run(context):
-            from anymarket.orders.importer import BRT
-
             start = context.get("data_interval_start") or context.get("logical_date")
             end = context.get("data_interval_end") or start
             if start is not None:
-                first, last = start.astimezone(BRT).date(), max(start, end).astimezone(BRT).date()
+                first, last = start.astimezone(BRAZIL).date(), max(start, end).astimezone(BRAZIL).date()
                 return self._days_left_in_backfill(dag_run, first, last)
         return None
 
@@ -489,6 +486,8 @@ def _days(first: date, last: date) -> Iterator[date]:
 def _day_filter(day: date) -> dict[str, str]:
     """``createdAfter``/``createdBefore`` covering one Brazilian day (both bounds inclusive)."""
     return {
-        "createdAfter": f"{day.isoformat()}T00:00:00.000-03:00",
-        "createdBefore": f"{day.isoformat()}T23:59:59.999-03:00",
+        "createdAfter": datetime.combine(day, time(0), BRAZIL).isoformat(timespec="milliseconds"),
+        "createdBefore": datetime.combine(day, time(23, 59, 59, 999000), BRAZIL).isoformat(
+            timespec="milliseconds"
+        ),
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -11,19 +10,13 @@ import sqlalchemy as sa
 from anymarket.mapping import models as m
 from anymarket.mapping.database import upsert
 from anymarket.operators.base import AnyMarketBaseOperator
+from anymarket.vocabulary import normalize_name
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
     from sqlalchemy.engine import Connection
 
     from anymarket.summary import RunSummary
-
-
-def normalize_name(name: str) -> str:
-    """Compare names as a person would: case, accents and repeated spaces don't matter."""
-    decomposed = unicodedata.normalize("NFKD", name or "")
-    without_accents = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(without_accents.casefold().split())
 
 
 class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):

@@ -13,7 +13,6 @@ from anymarket.errors import AnyMarketAPIError, ConfigurationError, row_level
 from anymarket.mapping import models as m
 from anymarket.mapping.database import upsert_many, utcnow
 from anymarket.operators.base import AnyMarketBaseOperator
-from anymarket.operators.send_stock import AnyMarketSendStockOperator
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,8 +67,6 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
 
     automation = "send_prices"
     ui_color = "#d5f5c9"
-    # Count every skipped item, name the first few (shared with send stock).
-    _count_skipped = staticmethod(AnyMarketSendStockOperator._count_skipped)
 
     def run(self, context: Context, summary: RunSummary) -> None:
         from anymarket.rules import send_prices as price_rules
@@ -99,7 +96,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
         links = self.mapping.links_of(self.integration.id, "sku")
         selected = selected.assign(anymarket_id=selected["sku_code"].map(links))
         unlinked = selected["anymarket_id"].isna()
-        self._count_skipped(summary, "skipped_unlinked_skus", selected.loc[unlinked, "sku_code"].tolist())
+        summary.note_many("skipped_unlinked_skus", selected.loc[unlinked, "sku_code"].tolist())
         linked = selected[~unlinked]
         sent, rejected = self._state(m.price_sent), self._state(m.price_rejected)
         rows = self._rows(linked, summary, full_resend=full_resend)
@@ -120,8 +117,7 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
         summary.count("changed", len(changes.to_send))
         summary.count("sent", 0)  # present even when nothing goes out: "sent: 0" is the answer
         summary.count("failed", 0)
-        self._count_skipped(
-            summary,
+        summary.note_many(
             "skipped_rejected_unchanged",
             [
                 f"{r.sku_code} @ {price_rules.describe_target(self.scope, r.target)}"
@@ -159,8 +155,8 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
             price_rules.check_price_list(self.erp.query_frame("price_lists"), settings.price_list)
             items = self.erp.query_frame("price_list_items", price_list=settings.price_list)
         base = price_rules.base_prices(skus, items, settings)
-        self._count_skipped(summary, "skipped_no_price_in_list", base.missing)
-        self._count_skipped(summary, "skipped_price_not_positive", base.invalid)
+        summary.note_many("skipped_no_price_in_list", base.missing)
+        summary.note_many("skipped_price_not_positive", base.invalid)
         return base
 
     def _rows(self, linked: pd.DataFrame, summary: RunSummary, *, full_resend: bool) -> pd.DataFrame:

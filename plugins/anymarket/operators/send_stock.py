@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -106,11 +105,10 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         summary.count("changed", len(changes.to_send))
         summary.count("sent", 0)  # present even when nothing goes out: "sent: 0" is the answer
         summary.count("failed", 0)
-        self._count_skipped(summary, "skipped_unlinked_skus", desired.loc[unlinked, "sku_code"].unique())
+        summary.note_many("skipped_unlinked_skus", desired.loc[unlinked, "sku_code"].unique())
         if unlinked.any():
             summary.count("skipped_unlinked_rows", int(unlinked.sum()))
-        self._count_skipped(
-            summary,
+        summary.note_many(
             "skipped_rejected_unchanged",
             (
                 changes.rejected_unchanged["sku_code"] + "@" + changes.rejected_unchanged["stock_local_id"]
@@ -240,16 +238,6 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
         frame["cost"] = frame["cost"].round(2)
         return frame
-
-    @staticmethod
-    def _count_skipped(summary: RunSummary, key: str, items: Sequence[str]) -> None:
-        """Count every item but name only the first few (a new catalog may have thousands)."""
-        from anymarket.summary import MAX_EXAMPLES
-
-        for item in items[:MAX_EXAMPLES]:
-            summary.note(key, str(item))
-        if len(items) > MAX_EXAMPLES:
-            summary.count(key, len(items) - MAX_EXAMPLES)
 
 
 def _state_values(row: dict[str, Any]) -> dict[str, Any]:

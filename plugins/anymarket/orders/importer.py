@@ -26,44 +26,45 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from anymarket.erp.database import ErpQueryError
+from anymarket.vocabulary import (
+    BRAZIL,
+    CANCELED,
+    CONCLUDED,
+    DELIVERY_ISSUE,
+    INVOICED,
+    PAID,
+    PENDING,
+    RANK,
+    SHIPPED,
+    STATUSES,
+)
 
 if TYPE_CHECKING:
     from anymarket.erp.database import ErpDatabase
     from anymarket.mapping.database import MappingDatabase
     from anymarket.settings import IntegrationConfig
 
-#: Brazil's civil time (no DST since 2019): a date setting or Param means that day in Brazil.
-BRT = timezone(timedelta(hours=-3))
 CENT = Decimal("0.01")
 
 #: AnyMarket status → ERP status of the reference vocabulary, used when no mapping says otherwise.
 DEFAULT_STATUS_MAP = {
-    "PENDING": "pending",
-    "PAID_WAITING_SHIP": "approved",
-    "INVOICED": "invoiced",
-    "PAID_WAITING_DELIVERY": "shipped",
-    "DELIVERY_ISSUE": "shipped",
-    "CONCLUDED": "delivered",
-    "CANCELED": "cancelled",
-}
-#: Position of each AnyMarket status in the lifecycle, to tell forward moves from regressions.
-STATUS_RANK = {
-    "PENDING": 0,
-    "PAID_WAITING_SHIP": 1,
-    "INVOICED": 2,
-    "PAID_WAITING_DELIVERY": 3,
-    "DELIVERY_ISSUE": 3,
-    "CONCLUDED": 4,
+    PENDING: "pending",
+    PAID: "approved",
+    INVOICED: "invoiced",
+    SHIPPED: "shipped",
+    DELIVERY_ISSUE: "shipped",
+    CONCLUDED: "delivered",
+    CANCELED: "cancelled",
 }
 #: Statuses whose ERP order still holds stock (afterwards the ERP's own invoicing releases it).
-RESERVING_STATUSES = {"PENDING", "PAID_WAITING_SHIP"}
+RESERVING_STATUSES = {PENDING, PAID}
 SHIP_FIELDS = (
     "ship_receiver_name",
     "ship_street",
@@ -147,7 +148,7 @@ class References:
 
     def rank_of_erp_status(self, erp_status: str) -> int | None:
         """Lifecycle rank of an ERP status (via the status mapping); ``None`` for the ERP's own ones."""
-        ranks = [STATUS_RANK[s] for s, e in self.status_map.items() if e == erp_status and s in STATUS_RANK]
+        ranks = [RANK[s] for s, e in self.status_map.items() if e == erp_status and s in RANK]
         return min(ranks) if ranks else None
 
 
@@ -278,24 +279,24 @@ class OrderImporter:
             return Outcome("skipped", f"created {order.get('createdAt')}, before the cutoff date {cutoff}")
         if order.get("fulfillment") and not self.settings.import_fulfillment:
             return Outcome("skipped", "fulfillment order (orders.import_fulfillment is off)")
-        if status == "CANCELED":
+        if status == CANCELED:
             return Outcome("skipped", "cancelled before it was imported")
-        if status == "PENDING" and self.settings.import_statuses == "paid":
+        if status == PENDING and self.settings.import_statuses == "paid":
             return Outcome("waiting", "pending payment (orders.import_statuses is 'paid')")
-        if status not in DEFAULT_STATUS_MAP:
+        if status not in STATUSES:
             return Outcome("skipped", f"unknown AnyMarket status {status!r}")
         return None
 
     def _order_fields(self, order: dict[str, Any], erp_status: str) -> dict[str, Any]:
         status = order.get("status")
-        paid = status not in ("PENDING", "CANCELED") or bool(order.get("paymentDate"))
+        paid = status not in (PENDING, CANCELED) or bool(order.get("paymentDate"))
         payments = order.get("payments") or [{}]
         return {
             "status": erp_status,
             "order_date": parse_datetime(order.get("createdAt")) or datetime.now(UTC),
             "paid_at": (parse_datetime(order.get("paymentDate")) or datetime.now(UTC)) if paid else None,
             "cancelled_at": self._cancelled_at(order),
-            "cancel_reason": _text(order.get("cancelDetails"), 500) if status == "CANCELED" else None,
+            "cancel_reason": _text(order.get("cancelDetails"), 500) if status == CANCELED else None,
             "installments": int(payments[0].get("installments") or 1),
             "marketplace_order_number": _text(order.get("marketPlaceNumber"), 120),
             "anymarket_order_id": int(order["id"]),
@@ -306,7 +307,7 @@ class OrderImporter:
 
     @staticmethod
     def _cancelled_at(order: dict[str, Any]) -> datetime | None:
-        if order.get("status") != "CANCELED":
+        if order.get("status") != CANCELED:
             return None
         return parse_datetime(order.get("cancelDate")) or datetime.now(UTC)
 
@@ -530,12 +531,12 @@ class OrderImporter:
                     id=row["id"],
                     status=target,
                     paid_at=parse_datetime(order.get("paymentDate")) or datetime.now(UTC)
-                    if status not in ("PENDING", "CANCELED")
+                    if status not in (PENDING, CANCELED)
                     else None,
                     cancelled_at=self._cancelled_at(order),
-                    cancel_reason=_text(order.get("cancelDetails"), 500) if status == "CANCELED" else None,
+                    cancel_reason=_text(order.get("cancelDetails"), 500) if status == CANCELED else None,
                 )
-                if status == "CANCELED":
+                if status == CANCELED:
                     self.erp.execute(
                         "order_release_stock", sales_order_id=row["id"], released_at=datetime.now(UTC)
                     )
@@ -554,14 +555,14 @@ class OrderImporter:
     def _status_move_allowed(self, current: str, target: str, anymarket_status: str) -> bool:
         if current == target:
             return False
-        if anymarket_status == "CANCELED":
+        if anymarket_status == CANCELED:
             return True  # a cancellation always applies: the sale is gone
         if self.settings.allow_status_regression:
             return True
-        if current == self.references.erp_status("CANCELED"):
+        if current == self.references.erp_status(CANCELED):
             return False  # reviving a cancelled order is a regression
         current_rank = self.references.rank_of_erp_status(current)
-        target_rank = STATUS_RANK.get(anymarket_status)
+        target_rank = RANK.get(anymarket_status)
         # An ERP status the mapping does not know (the ERP's own workflow) is never overwritten.
         return current_rank is not None and target_rank is not None and target_rank > current_rank
 
@@ -598,12 +599,12 @@ def parse_datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=BRT)).astimezone(UTC)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=BRAZIL)).astimezone(UTC)
 
 
 def day_start(day: date) -> datetime:
     """00:00 of ``day`` in Brazil, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=BRT).astimezone(UTC)
+    return datetime.combine(day, time(0), tzinfo=BRAZIL).astimezone(UTC)
 
 
 def normalize_document(buyer: dict[str, Any]) -> tuple[str, str]:

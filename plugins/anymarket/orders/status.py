@@ -15,40 +15,34 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from anymarket.erp.database import parse_timestamp
+from anymarket.vocabulary import (
+    BRAZIL,
+    CANCELED,
+    CONCLUDED,
+    INVOICED,
+    PAID,
+    PENDING,
+    RANK,
+    SHIPPED,
+    STATUSES,
+)
 
 if TYPE_CHECKING:
     from anymarket.settings import OrderSettings
 
-INVOICED = "INVOICED"
-SHIPPED = "PAID_WAITING_DELIVERY"
-CONCLUDED = "CONCLUDED"
-CANCELED = "CANCELED"
-#: AnyMarket's lifecycle (JSDK ``OrderStatus``); CANCELED is reachable from any status.
-RANK = {
-    "PENDING": 0,
-    "PAID_WAITING_SHIP": 1,
-    INVOICED: 2,
-    SHIPPED: 3,
-    "DELIVERY_ISSUE": 3,
-    CONCLUDED: 4,
-}
-STATUSES = frozenset(RANK) | {CANCELED}
 #: The steps the ERP drives; PENDING and PAID_WAITING_SHIP belong to the marketplace.
 ERP_STEPS = (INVOICED, SHIPPED, CONCLUDED)
 #: The reference ERP vocabulary (include/sql/erp/README.md); ``order_status_export`` rows override it.
 DEFAULT_EXPORT_MAP = {
-    "pending": "PENDING",
-    "approved": "PAID_WAITING_SHIP",
+    "pending": PENDING,
+    "approved": PAID,
     "invoiced": INVOICED,
     "shipped": SHIPPED,
     "delivered": CONCLUDED,
     "cancelled": CANCELED,
 }
-#: AnyMarket wants dates with an offset; Brazilian time reads naturally in its panel.
-BRAZIL = ZoneInfo("America/Sao_Paulo")
 
 
 class Hold(Exception):
@@ -273,6 +267,7 @@ def _cancel_details(cancelled: list[dict[str, Any]]) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
+    """AnyMarket wants dates with an offset; Brazilian time reads naturally in its panel."""
     return value.astimezone(BRAZIL).isoformat(timespec="seconds") if value is not None else None
 
 

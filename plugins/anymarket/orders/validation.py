@@ -14,18 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from anymarket.errors import AnyMarketError
+from anymarket.vocabulary import STATUSES
 
-STATUSES = frozenset(
-    {
-        "PENDING",
-        "PAID_WAITING_SHIP",
-        "INVOICED",
-        "PAID_WAITING_DELIVERY",
-        "DELIVERY_ISSUE",
-        "CONCLUDED",
-        "CANCELED",
-    }
-)
 #: Longer strings are not data a marketplace sends; they would be cut silently by the ERP's columns.
 MAX_TEXT = 4096
 #: AnyMarket's limit for a SKU's partnerId (the join key with the ERP).

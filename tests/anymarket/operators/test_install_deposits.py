@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from anymarket.operators.install_deposits import AnyMarketInstallDepositsOperator, normalize_name
+from anymarket.operators.install_deposits import AnyMarketInstallDepositsOperator
 
 
 def add_deposits(erp, *rows: tuple[str, str, bool]) -> None:
@@ -19,11 +19,6 @@ def add_deposits(erp, *rows: tuple[str, str, bool]) -> None:
 def run_installer(env) -> dict:
     operator = AnyMarketInstallDepositsOperator(task_id="install_deposits", integration_id=env.integration_id)
     return operator.execute({"run_id": "test-run"})
-
-
-def test_normalize_name_ignores_case_accents_and_spacing() -> None:
-    assert normalize_name("  CD  São Paulo ") == normalize_name("cd sao paulo")
-    assert normalize_name("CD Recife") != normalize_name("CD Recife 2")
 
 
 def test_links_same_names_reports_the_rest_and_is_idempotent(integration_env) -> None:

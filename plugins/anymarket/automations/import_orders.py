@@ -18,10 +18,7 @@ def _add_tasks(integration: IntegrationConfig) -> None:
     AnyMarketImportOrdersOperator(
         task_id="import_orders",
         integration_id=integration.id,
-        created_from="{{ params.created_from }}",
-        created_to="{{ params.created_to }}",
-        order_id="{{ params.order_id }}",
-    )
+    )  # created_from, created_to and order_id: read from the run's Params
 
 
 AUTOMATION = Automation(

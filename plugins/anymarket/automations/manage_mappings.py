@@ -19,13 +19,7 @@ def _add_tasks(integration: IntegrationConfig) -> None:
     AnyMarketManageMappingsOperator(
         task_id="manage_mappings",
         integration_id=integration.id,
-        action="{{ params.action }}",
-        kind="{{ params.kind }}",
-        path="{{ params.path }}",
-        csv_text="{{ params.csv_text }}",
-        mode="{{ params.mode }}",
-        dry_run="{{ params.dry_run }}",
-    )
+    )  # action, kind, path, csv_text, mode and dry_run: read from the run's Params
 
 
 AUTOMATION = Automation(

@@ -128,6 +128,18 @@ class AnyMarketBaseOperator(BaseOperator):
     def run(self, context: Context, summary: RunSummary) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def run_param(context: Context, name: str, given: Any = None) -> Any:
+        """DAG Param ``name`` of this run: ``given`` (the operator's own argument) when set, else the
+        run's ``context["params"]``; a blank string is "not given" (``None``).
+
+        Params are read here, never rendered into a template: a template renders an empty Param as
+        the string ``"None"``."""
+        value = given if given is not None else (context.get("params") or {}).get(name)
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
     def record_history(
         self, *, entity_type: str, entity_key: str, action: str, outcome: str, **details: Any
     ) -> None:

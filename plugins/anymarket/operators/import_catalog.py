@@ -53,7 +53,7 @@ class AnyMarketImportCatalogOperator(AnyMarketBaseOperator):
         from anymarket.catalog.checkpoint import STAGES, CheckpointStore
         from anymarket.catalog.importer import CatalogImporter
 
-        scope = str((context.get("params") or {}).get("scope") or "all")
+        scope = str(self.run_param(context, "scope") or "all")
         if scope not in STAGES:
             raise ConfigurationError(f"Param scope is {scope!r}; use one of: {', '.join(STAGES)}.")
         store = CheckpointStore(self.mapping, self.integration.id, scope)

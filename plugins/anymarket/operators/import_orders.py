@@ -53,9 +53,9 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
     6. **watch** — for ``orders.callback_watch_seconds``, callbacks arriving are imported within a
        second (the inbox is polled; no AnyMarket request while idle).
 
-    :param created_from: first day (``YYYY-MM-DD``) of a backfill window (templated; a DAG Param).
-    :param created_to: last day of the window (default: today).
-    :param order_id: import this one AnyMarket order now (a manual action).
+    :param created_from: first day (``YYYY-MM-DD``) of a backfill window (default: the run's Param).
+    :param created_to: last day of the window (default: the Param, else today).
+    :param order_id: import this one AnyMarket order now (default: the run's Param).
     :param watch_seconds: overrides ``orders.callback_watch_seconds``.
     """
 
@@ -111,9 +111,10 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         self._callbacks_failed_this_run: set[int] = set()
         self._summary = summary
         self._mark_after_backfill: list[tuple[str, str]] = []
+        order_id = self.run_param(context, "order_id", self.order_id)
         window = self._backfill_window(context)
-        if self.order_id not in (None, "", "None"):
-            self._import_by_id(str(self.order_id).strip(), source="manual")
+        if order_id is not None:
+            self._import_by_id(str(order_id), source="manual")
         elif window is not None:
             self._backfill(*window)
             for cursor, backfill in self._mark_after_backfill:
@@ -416,8 +417,8 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
     def _backfill_window(self, context: Context) -> tuple[date, date] | None:
         """The window of a backfill: from the Params, or the day of an ``airflow backfill`` run."""
         first, last = (
-            _param_date(self.created_from, "created_from"),
-            _param_date(self.created_to, "created_to"),
+            _param_date(self.run_param(context, "created_from", self.created_from), "created_from"),
+            _param_date(self.run_param(context, "created_to", self.created_to), "created_to"),
         )
         if first is None and last is not None:
             raise ConfigurationError(
@@ -464,7 +465,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
 
 def _param_date(value: Any, name: str) -> date | None:
     """A date Param (``YYYY-MM-DD``); the trigger form validates it, the task does again."""
-    if value in (None, "", "None"):
+    if value is None:
         return None
     if isinstance(value, date):
         return value

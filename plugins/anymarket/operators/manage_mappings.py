@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,12 +58,12 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
     def __init__(
         self,
         *,
-        action: str = "export",
+        action: str | None = None,
         kind: str | None = None,
         path: str | None = None,
         csv_text: str | None = None,
-        mode: str = "merge",
-        dry_run: bool | str = False,
+        mode: str | None = None,
+        dry_run: bool | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -76,25 +77,27 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
     def run(self, context: Context, summary: RunSummary) -> None:
         from anymarket.errors import ConfigurationError
 
-        action = str(self.action).strip()
+        request = _Request(**{name: self.run_param(context, name, getattr(self, name)) for name in _PARAMS})
+        action = str(request.action or "export")
         if action not in ACTIONS:
             raise ConfigurationError(f"action is {action!r}: use export or import")
         summary.set("action", action)
         if action == "export":
-            self._export(summary)
+            self._export(request, summary)
         else:
-            self._import(context, summary)
+            self._import(request, context, summary)
 
     # -- export -------------------------------------------------------------------------------
 
-    def _export(self, summary: RunSummary) -> None:
+    def _export(self, request: _Request, summary: RunSummary) -> None:
+        from anymarket.errors import ConfigurationError
         from anymarket.mapping import csv_io
 
-        kind = _blank(self.kind)
-        kinds = list(csv_io.SPECS) if kind in (None, "all") else [csv_io.spec_for(kind).kind]
-        target = Path(_blank(self.path) or default_export_dir(self.integration.id)).expanduser()
+        kind = request.kind
+        kinds = list(csv_io.SPECS) if kind in (None, "all") else [csv_io.spec_for(str(kind)).kind]
+        target = Path(request.path or default_export_dir(self.integration.id)).expanduser()
         if target.suffix.lower() == ".csv" and len(kinds) > 1:
-            raise ValueError(
+            raise ConfigurationError(
                 f"path {str(target)!r} is one file: give a folder to export every kind, or one kind"
             )
         for kind_name in kinds:
@@ -109,12 +112,12 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
 
     # -- import -------------------------------------------------------------------------------
 
-    def _import(self, context: Context, summary: RunSummary) -> None:
+    def _import(self, request: _Request, context: Context, summary: RunSummary) -> None:
         from airflow.sdk.exceptions import AirflowFailException
 
         from anymarket.mapping import csv_io
 
-        uploads = self._uploads()
+        uploads = self._uploads(request)
         dag_run = context.get("dag_run") if context else None
         user = getattr(dag_run, "triggering_user_name", None) or f"DAG run {self.run_id}"
         try:
@@ -123,8 +126,8 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
                 self.integration.id,
                 uploads,
                 erp=lambda: self.erp,
-                mode=str(self.mode).strip() or "merge",  # type: ignore[arg-type]
-                dry_run=_truthy(self.dry_run),
+                mode=str(request.mode or "merge"),  # type: ignore[arg-type]
+                dry_run=request.dry_run_on,
                 user=user,
                 run_id=self.run_id,
             )
@@ -139,16 +142,15 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
                 summary.count(change, result.count(change))
             summary.count("unchanged", result.unchanged)
         summary.set("files", [result.describe() for result in results])
-        summary.set("dry_run", _truthy(self.dry_run))
+        summary.set("dry_run", request.dry_run_on)
 
-    def _uploads(self) -> list[CsvUpload]:
+    def _uploads(self, request: _Request) -> list[CsvUpload]:
         from anymarket.errors import ConfigurationError
         from anymarket.mapping import csv_io
 
-        kind = _blank(self.kind)
-        kind = None if kind == "all" else kind
+        kind = None if request.kind in (None, "all") else str(request.kind)
         uploads: list[csv_io.CsvUpload] = []
-        path = _blank(self.path)
+        path = request.path
         if path:
             source = Path(path).expanduser()
             if source.is_dir():
@@ -160,7 +162,7 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
             else:
                 raise ConfigurationError(f"path {str(source)!r} does not exist on this worker")
             uploads += [csv_io.CsvUpload(name=f.name, data=f.read_bytes(), kind=kind) for f in files]
-        text = _blank(self.csv_text)
+        text = request.csv_text
         if text:
             if kind is None:
                 raise ConfigurationError("csv_text needs a kind (which mapping the text is)")
@@ -170,11 +172,21 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
         return uploads
 
 
-def _blank(value: Any) -> str | None:
-    """A Param rendered from ``None`` arrives as ``"None"``; empty and ``None`` mean "not given"."""
-    text = None if value is None else str(value).strip()
-    return None if text in (None, "", "None") else text
+_PARAMS = ("action", "kind", "path", "csv_text", "mode", "dry_run")
 
 
-def _truthy(value: Any) -> bool:
-    return str(value).strip().lower() in {"true", "1", "yes"}
+@dataclass(frozen=True)
+class _Request:
+    """What this run was asked to do: the operator's arguments, else the run's Params."""
+
+    action: str | None
+    kind: str | None
+    path: str | None
+    csv_text: str | None
+    mode: str | None
+    dry_run: bool | str | None
+
+    @property
+    def dry_run_on(self) -> bool:
+        """``dry_run`` from the trigger form (a bool) or a templated argument (``"True"``)."""
+        return str(self.dry_run).strip().lower() in {"true", "1", "yes"}

@@ -73,9 +73,9 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
 
         started = time.perf_counter()
         settings = self.integration.products
-        params = context.get("params") or {}
-        only = str(params.get("sku") or "").strip() or None
-        full_resend = bool(params.get("full_resend", False)) or only is not None
+        sku = self.run_param(context, "sku")
+        only = str(sku) if sku is not None else None
+        full_resend = bool(self.run_param(context, "full_resend")) or only is not None
         self.scope = settings.price_scope
         summary.set("scope", self.scope)
         source = f"price list {settings.price_list}" if settings.price_list else "SKU prices"

@@ -58,7 +58,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
 
         started = time.perf_counter()
         settings = self.integration
-        full_resend = bool((context.get("params") or {}).get("full_resend", False))
+        full_resend = bool(self.run_param(context, "full_resend"))
         summary.set("rule", settings.stock.rule)
         summary.set("balance", settings.stock.balance)
         summary.set("full_resend", full_resend)

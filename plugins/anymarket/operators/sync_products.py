@@ -62,9 +62,9 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
         from anymarket.catalog.sync import ProductSyncer
         from anymarket.catalog.taxonomy import Taxonomy
 
-        params = context.get("params") or {}
-        product_code = str(params.get("product_code") or "").strip() or None
-        full_sync = bool(params.get("full_sync", False))
+        code = self.run_param(context, "product_code")
+        product_code = str(code) if code is not None else None
+        full_sync = bool(self.run_param(context, "full_sync"))
         force = full_sync or product_code is not None
         settings = self.integration.products
         for outcome in OUTCOMES:

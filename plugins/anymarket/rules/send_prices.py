@@ -15,6 +15,7 @@ and ``cost`` (COST scope); ``NaN`` = not sent in this scope.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +23,6 @@ import pandas as pd
 
 from anymarket.errors import ConfigurationError
 from anymarket.rules import changes
-from anymarket.rules.changes import Changes
 from anymarket.rules.send_stock import DEFAULT_WAREHOUSE, stock_payload
 
 if TYPE_CHECKING:
@@ -166,14 +166,9 @@ def marketplace_rows(prices: pd.DataFrame, listings: pd.DataFrame) -> pd.DataFra
 # -- what changed -----------------------------------------------------------------------------------
 
 
-def select_changes(
-    desired: pd.DataFrame, sent: pd.DataFrame, rejected: pd.DataFrame, *, full_resend: bool = False
-) -> Changes:
-    """Rows of ``desired`` (linked: with ``anymarket_id``) AnyMarket must receive, per SKU x target
-    (see :func:`anymarket.rules.changes.select_changes`)."""
-    return changes.select_changes(
-        desired, sent, rejected, key=KEY, compared=COMPARED, full_resend=full_resend
-    )
+#: ``select_changes(desired, sent, rejected, *, full_resend=False)``: the linked rows AnyMarket must
+#: receive, per SKU x target (:func:`anymarket.rules.changes.select_changes`).
+select_changes = partial(changes.select_changes, key=KEY, compared=COMPARED)
 
 
 # -- payloads ---------------------------------------------------------------------------------------

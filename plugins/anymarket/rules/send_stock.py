@@ -13,6 +13,7 @@ units, never negative), ``cost`` and ``additional_time`` (``NaN`` = not sent).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +21,6 @@ import pandas as pd
 
 from anymarket.errors import ConfigurationError
 from anymarket.rules import changes
-from anymarket.rules.changes import Changes
 
 if TYPE_CHECKING:
     from anymarket.settings import ProductSettings, StockSettings
@@ -172,14 +172,9 @@ def desired_stock(
     return result.merge(per_sku, on="sku_id", how="left")
 
 
-def select_changes(
-    desired: pd.DataFrame, sent: pd.DataFrame, rejected: pd.DataFrame, *, full_resend: bool = False
-) -> Changes:
-    """Rows of ``desired`` (linked: with ``anymarket_id``) AnyMarket must receive, per SKU x warehouse
-    (see :func:`anymarket.rules.changes.select_changes`)."""
-    return changes.select_changes(
-        desired, sent, rejected, key=KEY, compared=COMPARED, full_resend=full_resend
-    )
+#: ``select_changes(desired, sent, rejected, *, full_resend=False)``: the linked rows AnyMarket must
+#: receive, per SKU x warehouse (:func:`anymarket.rules.changes.select_changes`).
+select_changes = partial(changes.select_changes, key=KEY, compared=COMPARED)
 
 
 def stock_payload(row: dict[str, Any]) -> dict[str, Any]:

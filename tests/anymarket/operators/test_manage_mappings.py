@@ -100,9 +100,9 @@ def test_import_with_an_error_fails_at_once_and_applies_nothing(
     ]
 
 
-def run_operator(**kwargs: Any) -> dict[str, Any]:
+def run_operator(params: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
     op = AnyMarketManageMappingsOperator(task_id="manage_mappings", integration_id="loja1", **kwargs)
-    return op.execute({"run_id": "manual-1"})
+    return op.execute({"run_id": "manual-1", "params": params or {}})
 
 
 def test_operator_csv_text_dry_run_and_one_kind_export(env: IntegrationEnv, tmp_path: Path) -> None:
@@ -124,14 +124,17 @@ def test_operator_csv_text_dry_run_and_one_kind_export(env: IntegrationEnv, tmp_
 
 def test_operator_names_what_is_missing(env: IntegrationEnv, tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="import needs a path"):
-        run_operator(action="import", kind="None", path="None", csv_text="None")
+        run_operator(action="import")
+    # The trigger form's empty fields are None in the run's Params, never the string "None".
+    with pytest.raises(ConfigurationError, match="import needs a path"):
+        run_operator({"action": "import", "kind": None, "path": None, "csv_text": " ", "dry_run": False})
     with pytest.raises(ConfigurationError, match="csv_text needs a kind"):
         run_operator(action="import", kind="all", csv_text="a,b")
     with pytest.raises(ConfigurationError, match="does not exist on this worker"):
         run_operator(action="import", path=str(tmp_path / "missing.csv"))
     with pytest.raises(ConfigurationError, match="use export or import"):
         run_operator(action="delete")
-    with pytest.raises(ValueError, match="give a folder"):
+    with pytest.raises(ConfigurationError, match="give a folder"):
         run_operator(action="export", path=str(tmp_path / "all.csv"))
     with env.mapping.engine.connect() as c:
         assert c.execute(sa.select(sa.func.count()).select_from(m.history)).scalar() == 0

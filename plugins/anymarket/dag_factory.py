@@ -2,7 +2,8 @@
 
 A DAG file in ``dags/`` is two lines: it asks for one automation's DAGs, e.g.
 ``register_automation_dags("install_deposits", globals())``. Each automation declares its schedule,
-documentation and tasks once, in :mod:`anymarket.automations`; every integration gets its own copy with id
+documentation, tasks and where it lives once, in :mod:`anymarket.automations` (the DAG doc is its
+``doc`` plus a footer generated from those declarations); every integration gets its own copy with id
 ``anymarket_<integration>__<automation>``, its pool, retries with backoff
 (:data:`anymarket.errors.TASK_RETRY_ARGS`), ``max_active_runs=1`` and a failure e-mail to its alert
 recipients.
@@ -33,6 +34,7 @@ def build_dag(integration: IntegrationConfig, automation: Automation) -> DAG:
     """The DAG of one automation for one integration."""
     from airflow.sdk import DAG
 
+    from anymarket.automations._docs import dag_doc_footer
     from anymarket.notifications import failure_notifier
 
     schedule = integration.schedules.get(automation.name, automation.default_schedule)
@@ -42,6 +44,7 @@ def build_dag(integration: IntegrationConfig, automation: Automation) -> DAG:
         f"`{integration.anymarket_conn_id}`, ERP connection `{integration.erp_conn_id}`, pool "
         f"`{integration.pool}`. Failures e-mail {', '.join(integration.alert_emails)}.\n"
         f"{automation.doc}"
+        f"{dag_doc_footer(automation)}"
     )
     with DAG(
         dag_id=f"anymarket_{integration.id}__{automation.name}",

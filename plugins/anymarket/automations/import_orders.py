@@ -29,6 +29,37 @@ AUTOMATION = Automation(
     default_schedule="* * * * *",
     tags=("orders",),
     add_tasks=_add_tasks,
+    operator="anymarket.operators.import_orders",
+    helpers=(
+        "anymarket.orders.importer",
+        "anymarket.orders.state",
+        "anymarket.orders.feed_acks",
+        "anymarket.orders.status_state",
+        "anymarket.callbacks.inbox",
+    ),
+    rules=("anymarket.orders.validation",),
+    erp_queries=(
+        "order_reference_data",
+        "list_deposits",
+        "order_find_by_anymarket_id",
+        "order_skus_by_code",
+        "order_upsert_customer",
+        "order_insert",
+        "order_insert_item",
+        "order_reserve_stock",
+        "order_items_of",
+        "order_update_status",
+        "order_update_shipping",
+        "order_release_stock",
+    ),
+    state_tables=(
+        "order_imports",
+        "order_status_sync",
+        "callback_inbox",
+        "sync_cursors",
+        "links",
+        "mappings",
+    ),
     params={
         "created_from": Param(
             None,
@@ -53,22 +84,38 @@ AUTOMATION = Automation(
     },
     doc="""
 Imports AnyMarket orders into the ERP exactly once per AnyMarket order id, from three sources:
-**callbacks** (the `anymarket` api-server plugin stores them in the mapping DB inbox; each
-run serves them for `orders.callback_watch_seconds`), the **order feed** (`GET /orders/feeds`, each
-item acked only after its ERP transaction committed; a failed one stays in the feed) and **backfill**
-(`GET /orders?createdAfter=&createdBefore=`, one day per listing, never before `orders.cutoff_date`):
-trigger with *created_from*/*created_to*, or `airflow backfill create` (each run imports its logical
-date's day). Once a day the last `orders.reconcile_days` days are listed again.
+**callbacks** (the `anymarket` api-server plugin stores them in the mapping DB inbox; each run serves
+them for `orders.callback_watch_seconds`, importing a new one within about a second), the **order
+feed** (`GET /orders/feeds`, read until drained) and **backfill**
+(`GET /orders?createdAfter=&createdBefore=`, one Brazilian day per listing, never before
+`orders.cutoff_date`). Once a day the last `orders.reconcile_days` days are listed again.
 
 Each order, in one ERP transaction: the customer (by CPF/CNPJ), one sales order per shipping deposit
 (Multi-CD, codes `AM-<id>`, `AM-<id>-2`…), items and stock reservations. An unmapped carrier, an
 unknown SKU or an unmapped warehouse **holds** the order: it is listed in every run summary and
 imported as soon as the mapping exists. Updates: paid, cancelled (reservations released), address;
 statuses never move backwards unless `orders.allow_status_regression`. The ERP code is written back
-with `PUT /orders/partnerid/{id}` (`orders.send_partner_id`). Orders failing 3 times in a row fail the
-run once (alert e-mail) and stay queued.
+with `PUT /orders/partnerid/{id}` (`orders.send_partner_id`, one request per new order).
+
+- **Feed**: an item is acked only after its order's ERP transaction committed (a held or skipped
+  order once its state is stored in the mapping DB); a failed one stays in the feed and comes back.
+  Acks go in `PUT /orders/feeds/batch` requests of the connection's `feed_ack_batch_size` items (one
+  `PUT /orders/feeds/{id}` each where AnyMarket lacks the batch endpoint).
+- **Every run** also re-checks the held orders against the current mappings (no request) and imports
+  the freed ones, and reads again the orders still pending payment, every
+  `orders.pending_recheck_minutes`, until they are paid or cancelled.
+- **Requests**: one `GET /orders/{id}` per callback, feed item, freed or re-checked order (a listing
+  brings its orders along); a run with nothing new costs one `GET /orders/feeds`.
+- **Params**: *order_id* imports (or updates) that one order now. *created_from* (and *created_to*,
+  default today) backfills that window instead; such a run does only the backfill (no feed, no
+  callbacks). `airflow backfill create` works too: each of its runs imports its logical date's day,
+  and a day an earlier run of the same backfill imported is skipped.
+
+Orders failing 3 times in a row fail the run once (alert e-mail) and stay queued (feed item unacked),
+retried every run; a callback is tried 5 times, then left to the feed and the daily reconcile. A feed
+item AnyMarket sends without a sound id and token fails the run at once.
 
 Settings: `orders.*`, `stock.default_deposit`; mappings carrier, payment_method, sales_channel,
-order_status_import, deposit. ERP queries: `include/sql/erp/queries/order_*.sql`.
+order_status_import, deposit.
 """,
 )

@@ -22,13 +22,18 @@ AUTOMATION = Automation(
     default_schedule="@daily",
     tags=("stock",),
     add_tasks=_add_tasks,
+    operator="anymarket.operators.install_deposits",
+    erp_queries=("list_deposits",),
+    state_tables=("anymarket_warehouses", "mappings"),
     doc="""
-Imports AnyMarket's warehouses (`GET /stocks/locals`, one request) and links each ERP deposit to the
-warehouse of the same name (case and accents ignored) as a `deposit` mapping that counts toward the
-balance. Mappings made by hand or by an earlier run are never changed, so running it again is safe.
-The run summary lists ERP deposits with no warehouse of that name, warehouses no deposit maps to, and
-ambiguous names: map those by hand. Send stock uses these mappings with the "mapped deposits" rule.
+Imports AnyMarket's warehouses (`GET /stocks/locals`, one request) and links each active ERP deposit
+to the warehouse of the same name (case, accents and spacing ignored) as a `deposit` mapping (source
+`auto`) that counts toward the balance. Mappings made by hand or by an earlier run are never changed,
+so running it again is safe. Send stock uses these mappings with the "mapped deposits" rule.
 
-ERP query: `include/sql/erp/queries/list_deposits.sql`.
+The warehouse list it keeps is the one mapping files are checked against (a warehouse AnyMarket no
+longer has leaves it). The run summary lists ERP deposits with no warehouse of that name, names
+matching several warehouses, deposits mapped to a warehouse AnyMarket no longer has (each of those
+also in the deposit's history) and warehouses no deposit maps to: map those by hand.
 """,
 )

@@ -28,6 +28,10 @@ AUTOMATION = Automation(
     default_schedule=None,  # an action a person takes: trigger with the form
     tags=("mappings",),
     add_tasks=_add_tasks,
+    operator="anymarket.operators.manage_mappings",
+    helpers=("anymarket.mapping.csv_io",),
+    erp_queries=("order_reference_data", "list_deposits"),
+    state_tables=("mappings", "anymarket_warehouses"),
     params={
         "action": Param("export", enum=["export", "import"], title="Action"),
         "kind": Param(
@@ -64,16 +68,19 @@ AUTOMATION = Automation(
 Exports the integration's mappings to CSV files, or imports edited files back — the same files the
 ops page (`/anymarket/ops/<integration>/mappings`) downloads and uploads.
 
-- **export**: one file per kind (`carriers.csv`, `deposits.csv`, `payment_methods.csv`…) written to
-  *path* (default: a temp folder on the worker) and printed in the log.
-- **import**: *path* (a file or a folder of them) and/or *csv_text*. `,` or `;` separated, UTF-8 or
-  Windows-1252. ERP codes are checked against the ERP (carriers, payment methods, sales channels,
-  deposits) and warehouse ids against the deposit installer's list; every error names the file, line
-  and column, and a file with any error applies nothing. All files apply in one transaction,
-  recorded in the history with who triggered the run. Unchanged rows are left alone; *mode* `replace`
-  also deletes rows missing from the file. *Check only* reports without applying.
+- **export**: one file per kind (`carriers.csv`, `deposits.csv`, `payment_methods.csv`…), or only
+  *kind*'s, written to *path* (a folder, or a `.csv` file for one kind; default: a temp folder on
+  the worker) and printed in the log.
+- **import**: *path* (a file or a folder of them; each file's kind from its name unless *kind* is
+  set) and/or *csv_text* (then pick its *kind*). `,` or `;` separated, UTF-8 or Windows-1252. ERP
+  codes are checked against the ERP (carriers, payment methods, sales channels, deposits) and
+  warehouse ids against the deposit installer's list; every error names the file, line and column,
+  and a file with any error applies nothing and fails the task at once, without retries (the same
+  file would fail the same way). All files apply in one transaction, recorded in the history with
+  who triggered the run. Unchanged rows are left alone; *mode* `replace` also deletes rows missing
+  from the file. *Check only* reports without applying.
 
 An order held for an unmapped carrier or warehouse is imported by the next `import_orders` run
-after its mapping is imported. ERP queries: `order_reference_data`, `list_deposits`.
+after its mapping is imported.
 """,
 )

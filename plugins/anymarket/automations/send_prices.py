@@ -25,6 +25,19 @@ AUTOMATION = Automation(
     default_schedule="* * * * *",
     tags=("prices", "catalog"),
     add_tasks=_add_tasks,
+    operator="anymarket.operators.send_prices",
+    rules=("anymarket.rules.send_prices", "anymarket.rules.send_stock", "anymarket.rules.changes"),
+    erp_queries=(
+        "price_skus",
+        "price_lists",
+        "price_list_items",
+        # the COST scope sends the stock rule's quantity with each cost
+        "list_deposits",
+        "stock_skus",
+        "stock_balances",
+        "stock_reservations",
+    ),
+    state_tables=("price_sent", "price_rejected", "price_listings", "stock_sent", "links", "mappings"),
     params={
         "full_resend": Param(
             False,
@@ -51,7 +64,9 @@ from what AnyMarket last accepted. A run with no ERP change sends nothing.
   AnyMarket applies the product's `priceFactor` to the cost itself. Rounded half up to cents;
   a zero or negative price is never sent (reported).
 - **Scope** (`products.price_scope`, AnyMarket `definitionPriceScope`):
-  - `SKU`: `PUT /products/{id}/skus/{id}` `{price, sellPrice}`, one request per changed SKU;
+  - `SKU`: `PUT /products/{id}/skus/{id}` `{price, sellPrice}`, one request per changed SKU (the
+    product's AnyMarket id comes from the product sync's link, else from one
+    `GET /skus/partnerId/{code}`, then kept);
   - `COST`: the price as `cost` on the SKU's stock rows, `PUT /stocks` in batches of the
     connection's `stock_batch_size`; each row carries the quantity the stock rule gives now
     (AnyMarket requires it) and is recorded as sent stock as well. Needs `products.cost_field: none`
@@ -66,9 +81,6 @@ a SKU it no longer has, a listing's `errorMsg`) are recorded in the SKU's histor
 message and not offered again until the price changes; the rest goes through. A price counts as
 sent only once AnyMarket accepted it, so a run stopped by an outage or the request budget is
 continued by the next one. Params: `full_resend`, and `sku` (an ERP SKU or product code) to send
-one SKU's or product's prices now.
-
-ERP queries: `price_skus`, `price_lists`, `price_list_items`, and in the COST scope the stock
-queries `list_deposits`, `stock_skus`, `stock_balances`, `stock_reservations` (`include/sql/erp/queries/`).
+one SKU's or product's prices now. The COST scope also reads the ERP's stock (the stock queries).
 """,
 )

@@ -36,6 +36,10 @@ AUTOMATION = Automation(
     default_schedule="* * * * *",
     tags=("stock",),
     add_tasks=_add_tasks,
+    operator="anymarket.operators.send_stock",
+    rules=("anymarket.rules.send_stock", "anymarket.rules.changes"),
+    erp_queries=("list_deposits", "stock_skus", "stock_balances", "stock_reservations"),
+    state_tables=("stock_sent", "stock_rejected", "links", "mappings"),
     params={
         "full_resend": Param(
             False,
@@ -67,8 +71,5 @@ AnyMarket's message and not offered again until their values change; the rest go
 counts as sent only once AnyMarket accepted it, so a run stopped by the request budget or an outage
 is continued by the next one. Trigger with `full_resend = true` to send every linked row again.
 Emits the asset `anymarket://<integration>/stock` when anything was sent.
-
-ERP queries: `list_deposits`, `stock_skus`, `stock_balances`, `stock_reservations`
-(`include/sql/erp/queries/`).
 """,
 )

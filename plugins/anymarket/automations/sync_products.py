@@ -25,6 +25,20 @@ AUTOMATION = Automation(
     default_schedule="* * * * *",
     tags=("catalog",),
     add_tasks=_add_tasks,
+    operator="anymarket.operators.sync_products",
+    helpers=("anymarket.catalog.taxonomy", "anymarket.catalog.sync", "anymarket.catalog.state"),
+    rules=("anymarket.catalog.payload",),
+    erp_queries=(
+        "product_changed",
+        "product_rows",
+        "product_skus",
+        "product_sku_variations",
+        "product_images",
+        "product_attributes",
+        "product_brands",
+        "product_categories",
+    ),
+    state_tables=("product_sync", "product_rejected", "links", "mappings", "sync_cursors"),
     params={
         "product_code": Param(
             None,
@@ -46,6 +60,8 @@ inactive. A run looks only at products whose row or SKUs changed since the last 
 `updated_at`) and sends only the pieces that differ from what AnyMarket last accepted, so an
 unchanged catalog costs no request.
 
+- **Changes**: the ERP must move a product's `updated_at` when its images, attributes or SKUs change
+  (the reference schema's triggers do; see the ERP contract).
 - **First** the product's brand and category (parents before children) and its variation types
   and values are found on AnyMarket (by `partnerId` = ERP code, or name) or created, and linked;
   the `brand`/`category` mappings override the lookup. A linked brand or category renamed in the
@@ -70,13 +86,11 @@ unchanged catalog costs no request.
   message (history and `product_rejected`) and skipped until it changes in the ERP; the run goes on.
   A product is marked synced only once AnyMarket accepted every piece, so a run stopped half-way
   (budget, outage) is continued by the next one without repeating what was accepted.
+- **Inactive**: a product inactive in the ERP that was never sent is not created; a synced product
+  made inactive is sent with `isProductActive: false` and its SKUs with `active: false`.
 
 Params: `product_code` sends one product (changed or not); `full_sync` looks at every product and
 sends every piece again. The run summary counts created, adopted, updated, unchanged, rejected,
 write requests and the requests used.
-
-ERP queries: `product_changed`, `product_rows`, `product_skus`, `product_sku_variations`,
-`product_images`, `product_attributes`, `product_brands`, `product_categories`
-(`include/sql/erp/queries/`).
 """,
 )

@@ -22,12 +22,15 @@ AUTOMATION = Automation(
     default_schedule="0 * * * *",
     tags=("connection",),
     add_tasks=_add_tasks,
+    operator="anymarket.operators.test_connection",
     doc="""
 Validates the integration's AnyMarket credentials and OI and records the result (the run summary is
-kept in the mapping DB). Two requests: `GET /stocks/locals` proves the token; `GET /stocks` lets
-AnyMarket confirm the OI, which callbacks are validated against. Fails — and e-mails the alert
-recipients — on a refused token, an unreachable API, a malformed OI or an OI that differs from the
-account's.
+kept in the mapping DB; the ops page shows the last one). Two requests: `GET /stocks/locals` proves the
+token; `GET /stocks` lets AnyMarket confirm the OI, which callbacks are validated against. Fails — and
+e-mails the alert recipients — on a refused token, an unreachable API, a missing base URL or token, an
+OI not in AnyMarket's form (it ends with a dot, e.g. `12345.`) or an OI that differs from the
+account's: with a wrong OI every callback would be rejected. An account with no stock rows yet cannot
+confirm its OI: the run succeeds and its summary says so.
 
 Settings: the AnyMarket connection (`host` = API base URL, `password` = token, extra `oi`).
 """,

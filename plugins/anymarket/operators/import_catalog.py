@@ -28,22 +28,24 @@ class CatalogImportStopped(AnyMarketError):
 
 
 class AnyMarketImportCatalogOperator(AnyMarketBaseOperator):
-    """Import AnyMarket's catalog into the ERP (the "multi-platform installer"), resumably.
+    """The operator of the catalog import.
 
-    The DAG Param ``scope`` chooses the stages (:data:`anymarket.catalog.checkpoint.STAGES`):
-    ``all`` = brands, categories, products; ``catalog`` = products (with the brands and categories
-    they use); ``categories``; ``brands``. Warehouses come from the deposit installer.
+    What it does, for the person running it: :mod:`anymarket.automations.import_catalog`.
 
-    * **brands**: ``GET /brands`` pages; **categories**: ``GET /categories/fullPath`` (one request;
-      ``GET /categories/{id}`` only for a node whose parent its path cannot tell), parents first;
-    * **products**: ``GET /products`` pages of the connection's ``page_size`` (100), so about 0.01
-      request per product; stock per warehouse from ``GET /stocks`` pages (100 rows each) when the
-      warehouses feed different ERP deposits (else the SKU's ``amount`` says it all);
-    * each product is one ERP transaction (:class:`~anymarket.catalog.importer.CatalogImporter`),
-      then its links, then the checkpoint moves past it. A product AnyMarket's data cannot be
-      imported as is fails alone (history + summary, retried when the next run reaches the end of
-      the products); an outage or the request budget stops the run with the checkpoint kept, and
-      the task's retry (or the next run, within 7 days) continues from there.
+    Inside: the Param ``scope`` picks the stages (:data:`anymarket.catalog.checkpoint.STAGES`) and
+    :class:`~anymarket.catalog.checkpoint.CheckpointStore` the position to resume from. Each stage
+    (``_brands``, ``_categories`` over :attr:`category_tree`, ``_products`` page by page) hands one
+    entity at a time to :class:`~anymarket.catalog.importer.CatalogImporter` (its ERP transaction)
+    through ``_one``, which turns a row-level :class:`~anymarket.catalog.importer.CatalogImportError`
+    or :class:`~anymarket.erp.database.ErpQueryError` into that entity's failure; then ``_commit``
+    writes its links, history and the advanced checkpoint in one mapping DB transaction. Products
+    failed in an earlier run are re-read one by one at the end (``_retry``);
+    :data:`MAX_FAILURES_IN_A_ROW` failures in a row raise :class:`CatalogImportStopped`.
+    ``_stock_plan`` decides whether per-warehouse stock rows are needed
+    (:class:`~anymarket.catalog.importer.StockPlan`).
+
+    Constructor: only the base operator's parameters
+    (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
     """
 
     automation = "import_catalog"

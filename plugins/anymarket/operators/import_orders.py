@@ -35,23 +35,22 @@ class OrdersFailedError(AnyMarketError):
 
 
 class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
-    """Import AnyMarket orders into the ERP, exactly once per AnyMarket order id.
+    """The operator of the order import.
 
-    A run, in order:
+    What it does, for the person running it: :mod:`anymarket.automations.import_orders`.
 
-    1. **backfill** — when ``created_from`` (and optionally ``created_to``) are given, or in a run made
-       by ``airflow backfill create`` (its logical date's day): ``GET /orders?createdAfter=&createdBefore=``
-       one Brazilian day at a time, never before ``orders.cutoff_date``. Such a run does only this;
-    2. **callbacks** waiting in the inbox: ``GET /orders/{id}`` and import each;
-    3. **the feed**: ``GET /orders/feeds?limit=100`` until drained; each order fetched, imported, and
-       its item acked only after the ERP transaction committed (held or skipped orders are acked once
-       their state is stored; a failed one stays unacked). Acks go in ``PUT /orders/feeds/batch`` chunks
-       of the connection's ``feed_ack_batch_size`` (one ``PUT /orders/feeds/{id}`` each where AnyMarket
-       lacks the batch endpoint), flushed before the feed is read again;
-    4. **held orders** whose mapping now exists, and **pending-payment orders** due a re-read;
-    5. **reconcile** — once a day, the last ``orders.reconcile_days`` days are listed again;
-    6. **watch** — for ``orders.callback_watch_seconds``, callbacks arriving are imported within a
-       second (the inbox is polled; no AnyMarket request while idle).
+    Inside, :meth:`run` picks one path: an ``order_id`` → ``_import_by_id``; a backfill window (the
+    Params, or the day of an ``airflow backfill`` run, ``_backfill_window``) → ``_backfill`` only;
+    otherwise ``_drain_inbox``, ``_drain_feed``, ``_release_holds``, ``_recheck_pending``,
+    ``_reconcile_if_due`` and ``_watch`` (polls the inbox every 0.5 s). Every order goes through
+    ``_import``: :func:`~anymarket.orders.validation.validate_order`, then — unless its payload hash
+    equals the last imported one — :meth:`~anymarket.orders.importer.OrderImporter.apply` (the ERP
+    transaction), then ``_record`` (``order_imports`` via
+    :class:`~anymarket.orders.state.OrderStateStore`, the facts the status sync needs via
+    :func:`~anymarket.orders.status_state.remember_order_facts`, links, history, partner id). Feed acks
+    are batched by :class:`~anymarket.orders.feed_acks.FeedAcks`, flushed before each re-read and when
+    the run stops. Row-level failures are counted per order (``_failed``); raising
+    :class:`OrdersFailedError` at the end is what fails the run for them.
 
     :param created_from: first day (``YYYY-MM-DD``) of a backfill window (default: the run's Param).
     :param created_to: last day of the window (default: the Param, else today).

@@ -20,15 +20,18 @@ if TYPE_CHECKING:
 
 
 class AnyMarketInstallDepositsOperator(AnyMarketBaseOperator):
-    """Import AnyMarket's warehouses (``GET /stocks/locals``, one request) and link ERP deposits.
+    """The operator of the deposit installer.
 
-    * every warehouse is stored in ``anymarket_warehouses`` (removed ones are dropped);
-    * each active ERP deposit without a ``deposit`` mapping is linked to the warehouse with the same
-      name (case, accents and spacing ignored) as an ``auto`` mapping that counts toward balance;
-    * deposits that already have a mapping — set by a person or by an earlier run — are left alone,
-      so re-running changes nothing; a mapping to a warehouse AnyMarket no longer has is reported;
-    * ERP deposits with no warehouse of that name, warehouses no deposit maps to, and names matching
-      several warehouses are reported in the run summary and the history, for a person to map.
+    What it does, for the person running it: :mod:`anymarket.automations.install_deposits`.
+
+    Inside: one mapping DB transaction mirrors the warehouse list into ``anymarket_warehouses``
+    (upsert, then delete the ids AnyMarket no longer returns) and writes the new ``deposit`` mappings
+    (:meth:`~anymarket.mapping.database.MappingDatabase.set_mapping`, attributes
+    ``counts_toward_balance``, ``erp_name``, ``anymarket_name``). Names are compared through
+    ``normalize_name``; an existing mapping, whatever its source, is never touched.
+
+    Constructor: only the base operator's parameters
+    (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
     """
 
     automation = "install_deposits"

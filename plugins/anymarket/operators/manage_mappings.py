@@ -25,20 +25,20 @@ def default_export_dir(integration_id: str) -> Path:
 
 
 class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
-    """Export mappings to CSV, or import CSV files into the mapping DB (see :mod:`anymarket.mapping.csv_io`).
+    """The operator of the mapping CSV export and import.
 
-    * ``export``: one file per kind (``carriers.csv``…) into ``path`` (a folder; a ``.csv`` path for
-      one kind), default :func:`default_export_dir`; each file's path and text are logged.
-    * ``import``: ``path`` is a ``.csv`` file or a folder of them (kind from each file name unless
-      ``kind`` is given), and/or ``csv_text`` (needs ``kind``). Every file is validated (ERP codes
-      against the ERP, warehouses against the deposit installer's list) and all are applied in one
-      transaction, recorded in the history with the triggering user. ``dry_run`` only reports.
-      A file with errors fails the task at once (no retry: the same file fails the same way), naming
-      each file, line and column; nothing is applied.
+    What it does, for the person running it: :mod:`anymarket.automations.manage_mappings`.
+
+    Inside: the files themselves — specs per kind, parsing, validation against the ERP and the stored
+    warehouses, the one-transaction apply and its history row — are :mod:`anymarket.mapping.csv_io`,
+    shared with the ops page's download and upload; this operator gathers the inputs (files, folder,
+    pasted text) and reports. Export defaults to :func:`default_export_dir`. Invalid files fail the
+    task as a fatal error (:mod:`anymarket.errors`: no retry); the user recorded is the run's
+    triggering user.
 
     :param action: ``export`` or ``import``.
     :param kind: one mapping kind, or empty/``all`` for every kind (export) or the file names (import).
-    :param path: file or folder, see above.
+    :param path: where to export to, or what to import (file or folder).
     :param csv_text: CSV text to import (instead of, or besides, ``path``).
     :param mode: ``merge`` (add and update) or ``replace`` (also delete rows absent from the file).
     :param dry_run: validate and count the changes, apply nothing.

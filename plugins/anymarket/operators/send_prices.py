@@ -34,35 +34,25 @@ _STATE_COLUMNS = ("sku_code", "target", "anymarket_id", *_VALUE_COLUMNS)
 
 
 class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
-    """Compute the prices AnyMarket must show and send those that changed.
+    """The operator of send prices.
 
-    1. Reads the SKUs' own prices (``price_skus``) or, with ``products.price_list``, that list's
-       (``price_lists``, ``price_list_items``) and applies ``price_format``/``price_factor``
-       (:mod:`anymarket.rules.send_prices`).
-    2. Skips SKUs not linked to AnyMarket yet (entity ``sku``; the product sync links them) and
-       prices equal to what AnyMarket last accepted (``price_sent``).
-    3. Sends per ``products.price_scope``:
+    What it does, for the person running it: :mod:`anymarket.automations.send_prices`.
 
-       * ``SKU`` — ``PUT /products/{pid}/skus/{sid}`` ``{price, sellPrice}``, one per SKU (the API
-         has no batch); the product id comes from the product link (ERP product code), else from
-         ``GET /skus/partnerId/{code}`` once (then kept in ``price_sent``);
-       * ``COST`` — ``PUT /stocks`` rows ``{id, quantity, cost, additionalTime?, stockLocalId?}`` in
-         batches of the connection's ``stock_batch_size``: ``quantity`` is required by the API, so
-         each row carries the quantity the stock rule gives now, and the row is recorded as sent
-         stock too (``stock_sent``) so send stock's view of AnyMarket stays true;
-       * ``SKU_MARKETPLACE`` — ``PUT /skus/marketplaces/prices`` ``[{id, price, discountPrice}]`` per
-         listing, :data:`MARKETPLACE_BATCH_SIZE` listings per request. Listing ids come from
-         ``GET /skus/{id}/marketplaces``, read once per SKU and kept in ``price_listings``; re-read
-         when the SKU is re-linked, when its price changes and the listings are older than
-         :data:`LISTINGS_MAX_AGE`, and on a full resend.
+    Inside: :meth:`_base_prices` reads the ERP prices and
+    :func:`~anymarket.rules.send_prices.base_prices` applies source and format; ``_rows`` shapes them
+    per scope (:func:`~anymarket.rules.send_prices.sku_rows`, ``cost_rows`` with the stock rule's rows
+    from :mod:`anymarket.rules.send_stock`, ``marketplace_rows`` with the listings kept in
+    ``price_listings``, refreshed by ``_refresh_listings`` after :data:`LISTINGS_MAX_AGE`), and
+    ``select_changes`` compares them with ``price_sent`` / ``price_rejected`` (``_state``). Sending:
+    ``_send_skus`` (one request per SKU; product ids from the product links, else
+    ``_look_up_product``, the found id kept in ``price_sent``), ``_put_costs`` and
+    ``_put_listing_prices`` (:data:`MARKETPLACE_BATCH_SIZE` listings) through ``_send_batches``, which
+    bisects a batch refused for a row-level reason. ``_confirm`` records what AnyMarket accepted, one
+    transaction per request; in the COST scope it writes ``stock_sent`` too (``_confirm_stock``), so
+    send stock's view of AnyMarket stays true.
 
-    A price counts as sent only once AnyMarket accepted it (one transaction per request), so a run
-    stopped by an outage or the budget loses nothing and the next run sends only the rest. Refused
-    rows (422/400, a SKU PUT's 404, a listing's ``errorMsg``) are recorded in the SKU's history with
-    AnyMarket's message and held back until their price changes; the rest goes through.
-
-    DAG Params: ``full_resend`` (bool) sends every linked price again; ``sku`` (a SKU or product
-    code) sends that SKU's / product's prices now, changed or not.
+    Constructor: only the base operator's parameters
+    (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
     """
 
     automation = "send_prices"

@@ -27,27 +27,25 @@ def stock_asset_uri(integration_id: str) -> str:
 
 
 class AnyMarketSendStockOperator(AnyMarketBaseOperator):
-    """Compute the stock AnyMarket must show and send the rows that changed (``PUT /stocks``).
+    """The operator of send stock.
 
-    1. Reads deposits, SKUs, balances and open reservations through the ERP queries
-       ``list_deposits``, ``stock_skus``, ``stock_balances`` and ``stock_reservations``.
-    2. Computes one row per SKU x warehouse with pandas (:mod:`anymarket.rules.send_stock`) per the
-       integration's ``stock`` settings (rule, balance, safety stock) and ``products.cost_field`` /
-       ``products.send_crossdocking``.
-    3. Skips SKUs not linked to AnyMarket yet (entity ``sku``; the product sync links them) and
-       rows equal to what AnyMarket last accepted (``stock_sent`` in the mapping DB); the DAG Param
-       ``full_resend`` sends every linked row (recovery after an AnyMarket outage).
-    4. Sends ``PUT /stocks`` arrays of the connection's ``stock_batch_size`` rows. A row is recorded
-       as sent only after AnyMarket accepted its batch, one transaction per batch, so a run stopped
-       half-way (budget, outage) loses nothing and the next run sends only the rest. A refused batch
-       (a row-level error, :func:`anymarket.errors.row_level`) is split in halves until the refused
-       rows are isolated; each is recorded in the history with AnyMarket's message and held back
-       until its values change, while the rest goes through.
-    5. When anything was sent, emits an asset event for ``anymarket://<integration>/stock`` through
-       the :class:`~airflow.sdk.AssetAlias` in ``outlets`` (an alias, not the asset itself, so that a
-       run that sent nothing emits nothing).
+    What it does, for the person running it: :mod:`anymarket.automations.send_stock`.
 
-    The DAG Param ``full_resend`` (bool) is read from the run's params.
+    Inside: the ERP rows are read as pandas frames (open reservations only for the ``available``
+    balance) and every rule is applied by :mod:`anymarket.rules.send_stock` —
+    :func:`~anymarket.rules.send_stock.deposit_targets`, then
+    :func:`~anymarket.rules.send_stock.desired_stock` (one row per SKU x warehouse), then
+    :func:`~anymarket.rules.send_stock.select_changes` against ``stock_sent`` / ``stock_rejected``
+    read back as frames (``_state``). Reading, computing and sending are timed apart in the summary
+    (``read_seconds``, ``compute_seconds``, ``send_seconds``). ``_send`` bisects a batch refused for a
+    row-level reason (:func:`anymarket.errors.row_level`) down to single rows; ``_confirm`` records an
+    accepted batch in ``stock_sent`` and clears its ``stock_rejected`` rows in one transaction. The
+    asset event goes through the :class:`~airflow.sdk.AssetAlias` in ``outlets`` — an alias, not the
+    asset, so that a run that sent nothing emits nothing.
+
+    Constructor: the base operator's parameters
+    (:class:`~anymarket.operators.base.AnyMarketBaseOperator`); ``outlets`` holds the alias named by
+    :func:`anymarket.automations.send_stock.stock_asset_alias`.
     """
 
     automation = "send_stock"

@@ -26,26 +26,24 @@ CHUNK = 500
 
 
 class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
-    """Tell AnyMarket what the ERP did with its orders, forward along AnyMarket's lifecycle only.
+    """The operator of the order status sync.
 
-    1. Reads, with ``status_changed_orders``, the ERP orders linked to AnyMarket whose status, NF-e or
-       shipment changed since the last run (a cursor in the mapping DB), plus the orders whose last
-       attempt failed for a transient reason; then all their parts with ``status_order_parts``.
-    2. Per AnyMarket order, skips it when its ERP data (and the settings and mappings used) equal
-       those of the last finished attempt (``order_status_sync.data_hash``): a re-run sends nothing,
-       and a held, refused or rejected order is tried again only once the ERP changes.
-    3. Plans the steps (:func:`anymarket.orders.status.plan_status`): the ERP status through the
-       ``order_status_export`` mapping, Multi-CD parts combined (the order advances only when every
-       part has; one cancelled part cancels it), skipped steps sent in order, regressions refused
-       unless ``orders.allow_status_regression``; missing required data *holds* with the reason.
-    4. Sends each step: the NF-e XML first when the order's ``metadata.needInvoiceXML`` or the
-       settings ask (``PUT /orders/{id}/nfe``), then ``PUT /orders/{id}``. A status is recorded as
-       AnyMarket's only after AnyMarket accepted it; a 4xx is recorded with its message; 429/5xx are
-       retried by the hook and, if that fails, the order is retried next run and the run fails.
+    What it does, for the person running it: :mod:`anymarket.automations.sync_order_status`.
 
-    What AnyMarket holds now is known without a request: the last status it accepted from us, or
-    the one the import last read (whichever is newer). The order's marketplace and
-    ``needInvoiceXML`` are recorded by the import; an order imported before that is read once.
+    Inside: :meth:`run` reads ``status_changed_orders`` from the ``order_status_changed_at`` cursor
+    minus :data:`OVERLAP` (a late commit with an older ``updated_at`` is still caught), adds the orders
+    in state ``retry``, and handles them in chunks of :data:`CHUNK` (``_sync_chunk``: their parts, the
+    stored :class:`~anymarket.orders.status_state.StatusStates` and the import's last status). An
+    order whose :func:`~anymarket.orders.status.fingerprint` (parts + settings + mappings) equals
+    ``order_status_sync.data_hash`` is skipped; otherwise :func:`~anymarket.orders.status.plan_status`
+    plans the steps and ``_send`` sends them (XML first when
+    :func:`~anymarket.orders.status.needs_xml`). What AnyMarket holds now (``_known``) is our last
+    accepted status or the import's later read; only an order imported before the import recorded its
+    marketplace facts costs one ``GET /orders/{id}``, once. ``_finish`` stores the outcome and hash.
+    The cursor moves to the newest change seen.
+
+    Constructor: only the base operator's parameters
+    (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
     """
 
     automation = "sync_order_status"

@@ -29,29 +29,25 @@ OUTCOMES = ("created", "adopted", "updated", "unchanged", "rejected")
 
 
 class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
-    """Place the ERP catalog on AnyMarket, sending only what changed.
+    """The operator of the product sync.
 
-    1. Picks the products to look at: those whose row or SKUs changed (``updated_at``; the ERP's
-       triggers move a product when its images, attributes or SKU set change) since the last run,
-       read with ``product_changed`` from a cursor in the mapping DB (minus a 2-minute overlap).
-       The DAG Params ``product_code`` (one product, sent whatever its state) and ``full_sync``
-       (every product, every piece sent again) override it.
-    2. Reads them in chunks with ``product_rows``, ``product_skus``, ``product_sku_variations``,
-       ``product_images`` and ``product_attributes``, and builds what AnyMarket must hold
-       (:mod:`anymarket.catalog.payload`) per the ``products`` settings and the attribute and
-       variation mappings.
-    3. Ensures each product's brand, category (parents first) and variation types/values
-       (:mod:`anymarket.catalog.taxonomy`): looked up or created once, then linked. Brands and
-       categories renamed in the ERP are renamed on AnyMarket (one read and one PUT each).
-    4. Creates, adopts or updates the product (:mod:`anymarket.catalog.sync`). A product whose data
-       hashes as when AnyMarket last accepted it costs no request. What AnyMarket refuses (4xx) is
-       recorded with its message (``product_rejected`` and the history) and skipped until the
-       product changes; the run goes on. 429/5xx are retried by the hook; if that fails the run
-       fails with everything accepted so far kept, and the next run continues from there.
-    5. Moves the cursor only after every picked product was handled.
+    What it does, for the person running it: :mod:`anymarket.automations.sync_products`.
 
-    Never-synced products that are inactive in the ERP are not created; a synced product made
-    inactive is sent with ``isProductActive: false`` and its SKUs ``active: false``.
+    Inside: ``_candidates`` reads ``product_changed`` from the ``products_changed_at`` cursor minus
+    :data:`OVERLAP` (or takes the ``product_code`` Param; ``full_sync`` starts from the epoch); the
+    products are read :data:`CHUNK` at a time (``_read``) and turned into
+    :class:`~anymarket.catalog.payload.ErpProduct`. Per product (``_sync_one``):
+    :class:`~anymarket.catalog.taxonomy.Taxonomy` resolves brand, category and variations (a
+    :class:`~anymarket.catalog.taxonomy.TaxonomyProblem` rejects the product),
+    :func:`~anymarket.catalog.payload.build_payload` makes the bodies, and
+    :class:`~anymarket.catalog.sync.ProductSyncer` compares their hashes with
+    :class:`~anymarket.catalog.state.CatalogState` (``product_sync``, links) and sends only the
+    pieces that differ. Brand and category renames are followed first
+    (:meth:`~anymarket.catalog.taxonomy.Taxonomy.follow_renames`). The cursor moves only after every
+    picked product was handled.
+
+    Constructor: only the base operator's parameters
+    (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
     """
 
     automation = "sync_products"

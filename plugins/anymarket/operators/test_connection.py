@@ -14,15 +14,19 @@ if TYPE_CHECKING:
 
 
 class AnyMarketTestConnectionOperator(AnyMarketBaseOperator):
-    """Validate the AnyMarket credentials and the OI of an integration, and record the result.
+    """The operator of the connection test.
 
-    1. The connection must have a base URL, a token and an OI in AnyMarket's form (ends with ".");
-       the OI is what callbacks are validated against, so a wrong one silently drops every push.
-    2. ``GET /stocks/locals`` proves the token works against that environment (401 → a clear error).
-    3. ``GET /stocks`` (one page) reveals the account's OI on its stock rows: when present it must
-       equal the configured one. An account with no stock yet cannot confirm it; that is reported.
+    What it does, for the person running it: :mod:`anymarket.automations.test_connection`.
 
-    Two requests in all. The task fails (and alerts) when anything is wrong.
+    Inside: the base URL and token are checked when the hook reads the connection
+    (:class:`~anymarket.connections.AnyMarketConnectionSettings`), the OI's form here; the token is
+    proven by :meth:`~anymarket.hooks.anymarket.AnyMarketHook.stock_locals`, and the OI is read from
+    ``stockLocal.oi.value`` of the first ``GET /stocks`` rows (``_oi_seen_on_stock_rows``). Problems
+    raise :class:`~anymarket.errors.ConfigurationError` (fatal: no retry); a success is recorded as
+    a ``connection`` history row.
+
+    Constructor: only the base operator's parameters
+    (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
     """
 
     automation = "test_connection"

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 
-from anymarket.errors import AnyMarketError
+from anymarket.errors import AnyMarketError, FatalError
 from anymarket.mapping import models as m
 from anymarket.mapping.database import utcnow
 from anymarket.vocabulary import CANCELED, RANK
@@ -222,8 +222,10 @@ class CsvError:
         return f"{where}: {self.message}"
 
 
-class MappingCsvError(AnyMarketError, ValueError):
-    """The files hold errors; nothing was applied. ``errors`` lists them all (up to ``MAX_ERRORS``)."""
+class MappingCsvError(FatalError, ValueError):
+    """The files hold errors; nothing was applied. ``errors`` lists them all (up to ``MAX_ERRORS``).
+
+    Fatal: the same file fails the same way, so a task importing it fails without retrying."""
 
     def __init__(self, errors: list[CsvError]) -> None:
         self.errors = errors

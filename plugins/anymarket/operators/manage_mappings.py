@@ -113,8 +113,6 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
     # -- import -------------------------------------------------------------------------------
 
     def _import(self, request: _Request, context: Context, summary: RunSummary) -> None:
-        from airflow.sdk.exceptions import AirflowFailException
-
         from anymarket.mapping import csv_io
 
         uploads = self._uploads(request)
@@ -135,7 +133,7 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
             summary.set("errors", [str(e) for e in exc.errors])
             for error in exc.errors:
                 self.log.error("%s", error)
-            raise AirflowFailException(str(exc)) from exc
+            raise  # a FatalError: the same file would fail the same way, so no retry
         for result in results:
             self.log.info("%s", result.describe())
             for change in ("added", "updated", "deleted"):

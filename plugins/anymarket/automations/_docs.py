@@ -61,6 +61,20 @@ SHARED_PIECES: tuple[SharedPiece, ...] = (
         ("history",),
     ),
     SharedPiece(
+        "Shared words",
+        ("plugins/anymarket/vocabulary.py", "plugins/anymarket/summary.py"),
+        "imports nothing above it: names compared as a person would (`normalize_name`), Brazil's time "
+        "zone (`BRAZIL`), AnyMarket's order statuses and their lifecycle rank; the run summary "
+        "(`RunSummary`)",
+    ),
+    SharedPiece(
+        "Layer order",
+        ("tests/anymarket/test_layers.py",),
+        "low modules → rules (`rules/`, pure) → services (hook, budget, settings, `mapping/`, `erp/`, "
+        "`catalog/`, `orders/`, `callbacks/`) → operators → automations and DAG wiring → ops page; "
+        "the test fails on an import that points up",
+    ),
+    SharedPiece(
         "AnyMarket API client",
         ("plugins/anymarket/hooks/anymarket.py",),
         "`AnyMarketHook`, the only way out to AnyMarket: token, paging, request budget, retries, "

@@ -14,9 +14,11 @@ from anymarket.errors import classify
 from anymarket.summary import RunSummary
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from airflow.sdk import Context
 
     from anymarket.erp.database import ErpDatabase
+    from anymarket.errors import AnyMarketAPIError
     from anymarket.hooks.anymarket import AnyMarketHook
     from anymarket.mapping.database import MappingDatabase
     from anymarket.settings import IntegrationConfig
@@ -139,6 +141,41 @@ class AnyMarketBaseOperator(BaseOperator):
         if isinstance(value, str):
             return value.strip() or None
         return value
+
+    def record_refusal(
+        self,
+        *,
+        table: sa.Table,
+        values: dict[str, Any],
+        compared: Sequence[str],
+        sku_code: str,
+        payload: Any,
+        error: AnyMarketAPIError,
+        stored_error: str,
+        held_until: str,
+    ) -> None:
+        """Keep a row AnyMarket refused (``table``: the automation's ``*_rejected``, so it is held back
+        until one of ``compared`` changes) and the SKU's history entry, in one transaction."""
+        from anymarket.mapping.database import upsert_many, utcnow
+
+        message = error.message or str(error)
+        with self.mapping.begin() as conn:
+            upsert_many(
+                conn,
+                table,
+                [{**values, "error": stored_error, "rejected_at": utcnow()}],
+                (*compared, "error", "rejected_at"),
+            )
+            self.record_history(
+                entity_type="sku",
+                entity_key=sku_code,
+                action=self.automation,
+                outcome="error",
+                request=payload,
+                response=error.as_record(),
+                error=f"{message} ({held_until})",
+                conn=conn,
+            )
 
     def record_history(
         self, *, entity_type: str, entity_key: str, action: str, outcome: str, **details: Any

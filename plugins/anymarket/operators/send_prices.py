@@ -457,23 +457,16 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
         message = error.message or str(error)
         summary.note("failed", f"{row['sku_code']} @ {where}: {message}")
         self.log.warning("AnyMarket refused the price of SKU %s (%s): %s", row["sku_code"], where, error)
-        with self.mapping.begin() as conn:
-            upsert_many(
-                conn,
-                m.price_rejected,
-                [{**self._state_values(row), "error": message, "rejected_at": utcnow()}],
-                ("anymarket_id", "price", "sell_price", "cost", "error", "rejected_at"),
-            )
-            self.record_history(
-                entity_type="sku",
-                entity_key=row["sku_code"],
-                action="send_prices",
-                outcome="error",
-                request=payload,
-                response=error.as_record(),
-                error=f"{message} ({self.scope} price for {where}; not sent again until the price changes)",
-                conn=conn,
-            )
+        self.record_refusal(
+            table=m.price_rejected,
+            values=self._state_values(row),
+            compared=("anymarket_id", "price", "sell_price", "cost"),
+            sku_code=row["sku_code"],
+            payload=payload,
+            error=error,
+            stored_error=message,
+            held_until=f"{self.scope} price for {where}; not sent again until the price changes",
+        )
 
     def _state_values(self, row: dict[str, Any]) -> dict[str, Any]:
         """A price row as ``price_sent``/``price_rejected`` columns (``NaN`` → ``NULL``)."""

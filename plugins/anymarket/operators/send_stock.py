@@ -187,30 +187,16 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         message = error.message or str(error)
         summary.note("failed", f"{row['sku_code']} @ {where}: {message}")
         self.log.warning("AnyMarket refused stock of SKU %s in %s: %s", row["sku_code"], where, error)
-        with self.mapping.begin() as conn:
-            upsert_many(
-                conn,
-                m.stock_rejected,
-                [
-                    {
-                        "integration_id": self.integration.id,
-                        **_state_values(row),
-                        "error": str(error),
-                        "rejected_at": utcnow(),
-                    }
-                ],
-                ("quantity", "anymarket_id", "cost", "additional_time", "error", "rejected_at"),
-            )
-            self.record_history(
-                entity_type="sku",
-                entity_key=row["sku_code"],
-                action="send_stock",
-                outcome="error",
-                request=payload,
-                response=error.as_record(),
-                error=f"{message} (not sent again until its quantity, cost or crossdocking changes)",
-                conn=conn,
-            )
+        self.record_refusal(
+            table=m.stock_rejected,
+            values={"integration_id": self.integration.id, **_state_values(row)},
+            compared=("quantity", "anymarket_id", "cost", "additional_time"),
+            sku_code=row["sku_code"],
+            payload=payload,
+            error=error,
+            stored_error=str(error),
+            held_until="not sent again until its quantity, cost or crossdocking changes",
+        )
 
     def _emit_asset_event(self, context: Context, rows_sent: int) -> None:
         from airflow.sdk import Asset, AssetAlias

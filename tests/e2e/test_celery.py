@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -243,8 +244,14 @@ def test_two_workers_racing_on_the_same_orders_import_each_once(celery_env: Cele
     # Both listed the day's orders...
     listings = [r for r in sandbox.admin.requests(method="GET", path="/v2/orders") if r["oi"] == sandbox.oi]
     assert [r["fault"] for r in listings] == ["rendezvous", "rendezvous"]  # listed together
-    # ...and every AnyMarket order is in the ERP exactly once.
+    # ...and every AnyMarket order is in the ERP exactly once, its ERP code written back once.
     assert erp_order_counts(celery_env.erp_url, order_ids) == dict.fromkeys(order_ids, 1)
+    write_backs = Counter(
+        r["path"].rsplit("/", 1)[1]
+        for r in sandbox.admin.requests(method="PUT")
+        if r["oi"] == sandbox.oi and r["path"].startswith("/v2/orders/partnerid/")
+    )
+    assert write_backs == Counter({str(order_id): 1 for order_id in order_ids})
 
 
 def test_request_budget_holds_across_workers(celery_env: CeleryEnv) -> None:

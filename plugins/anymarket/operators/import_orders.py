@@ -213,20 +213,18 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             self._send_partner_id(order, outcome.erp_order_codes[0])
 
     def _send_partner_id(self, order: dict[str, Any], code: str) -> None:
-        """Write the ERP order code on the AnyMarket order (once; a failure is retried on a later touch)."""
-        if str(order.get("partnerId") or "") == code:
-            return
-        state = self.states.get(str(order["id"]))
-        if state is not None and state.partner_id_sent == code:
+        """Write the ERP order code on the AnyMarket order: once, even when imports race (the state
+        store hands the write-back to one of them); a failure is retried on a later touch."""
+        order_id = str(order["id"])
+        if str(order.get("partnerId") or "") == code or not self.states.claim_partner_id(order_id, code):
             return
         try:
-            self.hook.put(f"/orders/partnerid/{order['id']}", {"partnerId": code})
-        except AnyMarketAPIError as exc:
-            if not row_level(exc):
+            self.hook.put(f"/orders/partnerid/{order_id}", {"partnerId": code})
+        except Exception as exc:
+            self.states.release_partner_id(order_id, code)
+            if not (isinstance(exc, AnyMarketAPIError) and row_level(exc)):
                 raise
-            self._summary.note("partner_id_failed", f"{order['id']}: {exc}")
-            return
-        self.states.partner_id_sent(str(order["id"]), code)
+            self._summary.note("partner_id_failed", f"{order_id}: {exc}")
 
     def _failed(self, order_id: str, source: str, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"

@@ -115,8 +115,32 @@ class OrderStateStore:
             values["erp_order_codes"] = erp_order_codes
         self._upsert(str(anymarket_order_id), values)
 
-    def partner_id_sent(self, anymarket_order_id: str, code: str) -> None:
-        self._upsert(str(anymarket_order_id), {"partner_id_sent": code}, insert_state="imported")
+    def claim_partner_id(self, anymarket_order_id: str, code: str) -> bool:
+        """Take the write-back of ERP order ``code`` to AnyMarket for this (stored) order.
+
+        A compare-and-set on ``partner_id_sent``: ``False`` when that code was sent already or another
+        import, on any worker, is sending it right now — so two imports racing on one order send one
+        ``PUT /orders/partnerid``. The claimer sends, then keeps the claim, or gives it back with
+        :meth:`release_partner_id` when the write-back failed."""
+        with self.mapping.begin() as conn:
+            claimed = conn.execute(
+                sa.update(T)
+                .where(
+                    *self._key(anymarket_order_id),
+                    sa.or_(T.c.partner_id_sent.is_(None), T.c.partner_id_sent != code),
+                )
+                .values(partner_id_sent=code, updated_at=utcnow())
+            ).rowcount
+        return bool(claimed)
+
+    def release_partner_id(self, anymarket_order_id: str, code: str) -> None:
+        """Give back a claim whose write-back failed, so a later touch of the order sends it again."""
+        with self.mapping.begin() as conn:
+            conn.execute(
+                sa.update(T)
+                .where(*self._key(anymarket_order_id), T.c.partner_id_sent == code)
+                .values(partner_id_sent=None, updated_at=utcnow())
+            )
 
     def record_failure(self, anymarket_order_id: str, error: str) -> int:
         """Count one more consecutive failure; returns the new count. The state is left as it was."""
@@ -142,6 +166,9 @@ class OrderStateStore:
             return {r[0]: int(r[1]) for r in rows}
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _key(self, anymarket_order_id: str) -> tuple[sa.ColumnElement[bool], ...]:
+        return (T.c.integration_id == self.integration_id, T.c.anymarket_order_id == str(anymarket_order_id))
 
     def _upsert(self, key: str, values: dict[str, Any], *, insert_state: str | None = None) -> None:
         where = (T.c.integration_id == self.integration_id, T.c.anymarket_order_id == key)

@@ -148,6 +148,37 @@ class CatalogState:
         rows = [_link(code, sku_id, sku_hash, {"product": product_code}) for code, sku_id, sku_hash in skus]
         self.mapping.link_many(self.integration_id, "sku", rows, conn=conn)
 
+    def record_prices_sent(
+        self, product_id: str, prices: list[tuple[str, str, float, float]], conn: Connection
+    ) -> None:
+        """``prices``: (SKU code, AnyMarket SKU id, price, sell price) a product creation carried,
+        recorded in ``price_sent`` as send prices records an accepted ``SKU``-scope PUT, so its next
+        run sends nothing for a product just created unless the ERP price changed since."""
+        from anymarket.rules.send_prices import SKU_SCOPE, SKU_TARGET
+
+        now = utcnow()
+        rows = [
+            {
+                "integration_id": self.integration_id,
+                "scope": SKU_SCOPE,
+                "sku_code": code,
+                "target": SKU_TARGET,
+                "anymarket_id": sku_id,
+                "anymarket_product_id": product_id,
+                "price": price,
+                "sell_price": sell_price,
+                "cost": None,
+                "sent_at": now,
+            }
+            for code, sku_id, price, sell_price in prices
+        ]
+        upsert_many(
+            conn,
+            m.price_sent,
+            rows,
+            ("anymarket_id", "anymarket_product_id", "price", "sell_price", "cost", "sent_at"),
+        )
+
     def link_images(
         self, product_code: str, images: list[tuple[str, str, str, str | None]], conn: Connection
     ) -> None:

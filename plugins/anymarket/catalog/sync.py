@@ -187,6 +187,24 @@ class ProductSyncer:
         created = self._write("POST", "/products", payload.create_body())
         self.summary.count("skus_created", len(created.get("skus") or []))
         self._link_remote(payload, current, created, product_hash=payload.product_hash)
+        self._record_prices_sent(payload, created)
+
+    def _record_prices_sent(self, payload: ProductPayload, created: dict[str, Any]) -> None:
+        """The SKU prices the creation carried are AnyMarket's now: tell send prices, which would
+        otherwise PUT each one again. Only for fixed ``SKU``-scope prices — in the other scopes the
+        price lives elsewhere, and a markup price is AnyMarket's own calculation from ours."""
+        from anymarket.rules.send_prices import SKU_SCOPE
+
+        if self.settings.price_scope != SKU_SCOPE or self.settings.price_format != "fixed":
+            return
+        prices = []
+        for sku in created.get("skus") or []:
+            code = str(sku.get("partnerId"))
+            body = payload.sku_bodies.get(code)
+            if body is not None:
+                prices.append((code, str(sku["id"]), body["price"], body["sellPrice"]))
+        with self.state.mapping.begin() as conn:
+            self.state.record_prices_sent(str(created["id"]), prices, conn)
 
     def _adopt(self, payload: ProductPayload, current: ProductState, remote: dict[str, Any]) -> None:
         """Link what AnyMarket already has; fields equal to ours count as accepted (no request)."""

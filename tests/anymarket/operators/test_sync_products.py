@@ -619,3 +619,42 @@ def test_demo_catalog_on_a_demo_sandbox(integration_env, monkeypatch: pytest.Mon
             {"run_id": "stock", "params": {}}
         )
         assert stock["counts"]["sent"] >= len(codes)
+
+
+def send_prices() -> dict[str, Any]:
+    from anymarket.operators.send_prices import AnyMarketSendPricesOperator
+
+    operator = AnyMarketSendPricesOperator(task_id="send_prices", integration_id="loja1")
+    return operator.execute({"run_id": "prices", "params": {}})
+
+
+def test_prices_a_creation_carried_are_not_sent_again(shop: dict[str, Any]) -> None:
+    """A new product's POST carries its SKUs' prices: send prices then has nothing to send, until the
+    ERP changes one — then exactly that SKU goes out."""
+    run(shop)
+    seq = last_seq(shop)
+
+    first = send_prices()
+
+    assert requests_since(shop, seq) == [] and first["counts"]["sent"] == 0
+    assert first["counts"]["unchanged"] == 5  # P1 and P2's four SKUs
+    touch(shop["env"].erp, "UPDATE skus SET sell_price = 45.5 WHERE code = 'P2-AZU-M'")
+    seq = last_seq(shop)
+
+    second = send_prices()
+
+    sku_id = shop["env"].mapping.links_of("loja1", "sku")["P2-AZU-M"]
+    product_id = shop["env"].mapping.links_of("loja1", "product")["P2"]
+    [put] = requests_since(shop, seq)
+    assert (put["method"], put["path"]) == ("PUT", f"/v2/products/{product_id}/skus/{sku_id}")
+    assert put["body"] == {"price": 59.9, "sellPrice": 45.5} and second["counts"]["sent"] == 1
+
+
+def test_markup_prices_are_left_to_send_prices(shop: dict[str, Any]) -> None:
+    """With a markup AnyMarket calculates the price from ours: send prices sends its own figure."""
+    settings(shop, price_format="markup", price_factor=1.5)
+    run(shop)
+    seq = last_seq(shop)
+
+    assert send_prices()["counts"]["sent"] == 5
+    assert len(writes(requests_since(shop, seq))) == 5

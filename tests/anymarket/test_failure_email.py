@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
 from email import message_from_bytes
@@ -35,6 +36,8 @@ def free_port() -> int:
 @pytest.fixture
 def smtp_inbox(monkeypatch: pytest.MonkeyPatch):
     inbox = Inbox()
+    # aiosmtpd logs every connection at INFO ("EOF received"): noise in the test output.
+    monkeypatch.setattr(logging.getLogger("mail.log"), "level", logging.WARNING)
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     monkeypatch.setenv(

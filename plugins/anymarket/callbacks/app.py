@@ -6,10 +6,21 @@ Served two ways, same code: by Airflow's api-server through the ``anymarket`` pl
 ``https://<host>/anymarket/callbacks/<integration id>`` with AnyMarket (``POST /v2/callbacks``).
 
 AnyMarket's callbacks carry no credentials and the api-server gives plugin apps no authentication,
-so this app checks everything itself: the integration exists (404), the body is small JSON of the
-documented shape ``{"type", "content": {"id", "oi"}}`` (400), and ``content.oi`` is the account's OI
-from its AnyMarket connection (401). A valid notification is stored in the mapping DB inbox
-(duplicates collapse) and answered 200 at once; the ``import_orders`` DAG imports it (see
+so this app checks everything itself, assuming a stranger at the door:
+
+* the body is read as a stream and refused (400) at ``MAX_BODY_BYTES`` + 1 bytes, whatever the
+  transfer encoding — a chunked body is never read whole (the same process serves the UI);
+* it must be JSON of the documented shape ``{"type", "content": {"id", "oi"}}``: too deep a nesting,
+  a non-numeric id (a trailing newline included), a wrong type → 400 with a short message, never a
+  500 or a trace in the log;
+* the integration exists (404) and ``content.oi`` is the account's OI from its AnyMarket connection
+  (401);
+* only ORDER notifications are stored — nothing reads the other types yet, so they are answered 200
+  and dropped rather than kept forever;
+* the inbox holds at most :data:`anymarket.callbacks.inbox.MAX_PENDING` waiting rows per integration
+  (429 beyond: AnyMarket retries, and its order feed carries every order anyway).
+
+A stored notification is answered 200 at once; the ``import_orders`` DAG imports it (see
 :mod:`anymarket.operators.import_orders`). Nothing here calls AnyMarket or the ERP.
 """
 
@@ -27,6 +38,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from anymarket.callbacks.inbox import InboxFull
 from anymarket.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -34,7 +46,9 @@ log = logging.getLogger(__name__)
 #: Real notifications are ~80 bytes; anything much bigger is not AnyMarket.
 MAX_BODY_BYTES = 4096
 RESOURCE_TYPES = {"ORDER", "PRODUCT", "TRANSMISSION", "INBOUND_NFE", "QUESTION"}
-RESOURCE_ID = re.compile(r"^[0-9]{1,19}$")
+#: The types an automation reads from the inbox (import_orders); the others are acknowledged, not kept.
+STORED_TYPES = {"ORDER"}
+RESOURCE_ID = re.compile(r"[0-9]{1,19}")  # used with fullmatch: no trailing newline slips through
 OI_CACHE_SECONDS = 60.0
 
 
@@ -84,11 +98,8 @@ def create_app(
 
     @app.post("/callbacks/{integration_id}")
     async def receive(integration_id: str, request: Request) -> JSONResponse:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_body_bytes:
-            return _error(400, f"body larger than {max_body_bytes} bytes")
-        body = await request.body()
-        if len(body) > max_body_bytes:
+        body = await _read_bounded(request, max_body_bytes)
+        if body is None:
             return _error(400, f"body larger than {max_body_bytes} bytes")
         notification, problem = _parse(body)
         if problem:
@@ -101,13 +112,32 @@ def create_app(
             return _error(404, f"unknown integration {integration_id!r}")
         if not oi or notification["oi"] != oi:
             return _error(401, "the OI does not match this integration's AnyMarket account")
+        if notification["type"] not in STORED_TYPES:
+            return JSONResponse({"status": "ignored", "reason": "no automation reads this type"})
         # Stored before answering (a few ms, off the event loop): a 200 means the notification is durable.
-        await run_in_threadpool(
-            store, integration_id, notification["type"], notification["id"], notification["event"]
-        )
+        try:
+            await run_in_threadpool(
+                store, integration_id, notification["type"], notification["id"], notification["event"]
+            )
+        except InboxFull as exc:
+            log.warning("Callback refused: %s", exc)
+            return _error(429, "too many callbacks waiting; the order feed still carries this order")
         return JSONResponse({"status": "stored"}, status_code=200)
 
     return app
+
+
+async def _read_bounded(request: Request, limit: int) -> bytes | None:
+    """The body, or ``None`` as soon as it exceeds ``limit`` bytes (declared or streamed)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def _parse(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
@@ -116,13 +146,15 @@ def _parse(body: bytes) -> tuple[dict[str, Any] | None, str | None]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None, "body is not JSON"
+    except RecursionError:
+        return None, "body nests deeper than a notification"
     if not isinstance(data, dict) or not isinstance(data.get("content"), dict):
         return None, 'expected {"type": ..., "content": {"id": ..., "oi": ...}}'
     kind, content = data.get("type"), data["content"]
     if kind not in RESOURCE_TYPES:
         return None, f"type must be one of {', '.join(sorted(RESOURCE_TYPES))}"
     resource_id = content.get("id")
-    if isinstance(resource_id, bool) or not RESOURCE_ID.match(str(resource_id)):
+    if isinstance(resource_id, bool) or not RESOURCE_ID.fullmatch(str(resource_id)):
         return None, "content.id must be a numeric id"
     if not isinstance(content.get("oi"), str) or not content["oi"]:
         return None, "content.oi must be a non-empty string"

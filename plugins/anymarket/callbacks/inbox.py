@@ -4,6 +4,11 @@ One row per integration x resource type x resource id. A notification for a reso
 has a row makes it ``pending`` again with a fresh ``received_at``, so duplicates collapse while a
 change that arrives *during* processing is never lost: the importer marks a row ``processed`` only if
 ``received_at`` is still the one it read.
+
+The inbox is a public door's queue, so it is bounded: at most :data:`MAX_PENDING` rows of an
+integration wait at once (a new one beyond that is refused with :class:`InboxFull`; AnyMarket's
+order feed still carries every order), and a duplicate never resets the failed attempts — only a
+successful import does — so re-posting an id that keeps failing cannot make it be fetched forever.
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ from anymarket.mapping import models as m
 from anymarket.mapping.database import MappingDatabase, utcnow
 
 T = m.callback_inbox
+#: Pending notifications one integration may hold; real traffic stays far below (each is imported
+#: within seconds), a flood of forged or unknown ids stops here.
+MAX_PENDING = 1000
+
+
+class InboxFull(Exception):
+    """The integration already has :data:`MAX_PENDING` notifications waiting; this new one is refused."""
 
 
 @dataclass(frozen=True)
@@ -31,16 +43,30 @@ class Notification:
 def store(
     mapping: MappingDatabase, integration_id: str, resource_type: str, resource_id: str, event: str | None
 ) -> None:
-    """Record one notification (idempotent: a duplicate re-arms the existing row)."""
+    """Record one notification (idempotent: a duplicate re-arms the existing row, unless its attempts
+    are spent). Raises :class:`InboxFull` for a new row beyond :data:`MAX_PENDING`."""
     key = (
         T.c.integration_id == integration_id,
         T.c.resource_type == resource_type,
         T.c.resource_id == resource_id,
     )
-    rearm = {"status": "pending", "event": event, "received_at": utcnow(), "attempts": 0, "last_error": None}
+    rearm = {
+        # A row whose attempts are spent stays failed: the feed and the reconcile window bring it.
+        "status": sa.case((T.c.attempts < CALLBACK_MAX_ATTEMPTS, "pending"), else_=T.c.status),
+        "event": event,
+        "received_at": utcnow(),
+    }
     with mapping.begin() as conn:
         if conn.execute(sa.update(T).where(*key).values(**rearm)).rowcount:
             return
+    with mapping.engine.connect() as conn:
+        waiting = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(T)
+            .where(T.c.integration_id == integration_id, T.c.status == "pending")
+        ).scalar_one()
+    if waiting >= MAX_PENDING:
+        raise InboxFull(f"{waiting} callbacks of integration {integration_id} are waiting already")
     try:
         with mapping.begin() as conn:
             conn.execute(
@@ -48,7 +74,10 @@ def store(
                     integration_id=integration_id,
                     resource_type=resource_type,
                     resource_id=resource_id,
-                    **rearm,
+                    status="pending",
+                    event=event,
+                    received_at=utcnow(),
+                    attempts=0,
                 )
             )
     except sa.exc.IntegrityError:
@@ -76,12 +105,13 @@ def pending(
 
 
 def mark_processed(mapping: MappingDatabase, notification: Notification) -> None:
-    """Done — unless a newer notification re-armed the row meanwhile (then it stays pending)."""
+    """Done — unless a newer notification re-armed the row meanwhile (then it stays pending). A success
+    is what gives a row its attempts back."""
     with mapping.begin() as conn:
         conn.execute(
             sa.update(T)
             .where(T.c.id == notification.id, T.c.received_at == notification.received_at)
-            .values(status="processed", processed_at=utcnow(), last_error=None)
+            .values(status="processed", processed_at=utcnow(), attempts=0, last_error=None)
         )
 
 

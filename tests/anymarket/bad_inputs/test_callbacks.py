@@ -43,6 +43,10 @@ BAD_BODIES: list[tuple[str, str | bytes, str]] = [
     ("no-oi", json.dumps({"type": "ORDER", "content": {"id": "1"}}), "content.oi must be a non-empty"),
     ("negative-id", json.dumps(_valid(id=-1234)), "content.id must be a numeric id"),
     ("date-as-id", json.dumps(_valid(id="2026-03-02T12:00:00")), "content.id must be a numeric id"),
+    # `^...$` with re.match let a trailing newline through: a second row and a GET of "…%0A".
+    ("id-newline", json.dumps(_valid(id="990000000002\n")), "content.id must be a numeric id"),
+    # 1 900 levels in under 4 KB: json.loads recurses past Python's limit (a 500 and a trace before).
+    ("deep-nesting", '{"type": "ORDER", "content": ' + "[" * 1900 + "]" * 1900 + "}", "nests deeper"),
 ]
 
 
@@ -72,8 +76,8 @@ def shop(integration_env: Any, tmp_path: Any) -> Shop:
 
 COVERED = {
     "truncated_json": ["truncated", "not-utf8"],
-    "wrong_types": ["content-a-list", "id-an-object", "id-a-boolean", "oi-a-number"],
-    "huge_strings": ["huge-body"],
+    "wrong_types": ["content-a-list", "id-an-object", "id-a-boolean", "oi-a-number", "id-newline"],
+    "huge_strings": ["huge-body", "deep-nesting"],
     "html_script": ["html-type"],
     "sql_like_codes": ["sql-id"],
     "unknown_enums": ["unknown-type"],
@@ -81,3 +85,79 @@ COVERED = {
     "negative_quantities": ["negative-id"],
     "dates_without_timezone": ["date-as-id"],
 }
+
+
+def inbox_rows(shop: Shop) -> list[dict[str, Any]]:
+    with shop.env.mapping.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(sa.select(models.callback_inbox))]
+
+
+def test_a_chunked_body_is_refused_at_the_limit_without_being_read_whole(
+    shop: Shop, receiver: str  # noqa: F811
+) -> None:
+    """50 MB without Content-Length (chunked): the receiver (in this process) refuses it at 4 KB + 1
+    and holds none of it; the process's memory is sampled while the body streams in."""
+    import threading
+
+    import psutil
+
+    process = psutil.Process()
+    baseline, peak, done = process.memory_info().rss, [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], process.memory_info().rss)
+            done.wait(0.005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    chunk = b"[" * (1024 * 1024)
+    try:
+        response = requests.post(receiver, data=(chunk for _ in range(50)), timeout=30)
+    except requests.ConnectionError:
+        response = None  # the server may close the connection rather than drain the rest
+    finally:
+        done.set()
+        sampler.join()
+    if response is not None:
+        assert response.status_code == 400 and "body larger than" in response.json()["message"]
+    growth_mb = (peak[0] - baseline) / 2**20
+    print(f"chunked 50 MB body: refused; receiver process RSS growth {growth_mb:.1f} MB")
+    assert growth_mb < 10
+    assert inbox_rows(shop) == []
+
+
+def test_types_nothing_reads_are_acknowledged_and_not_stored(shop: Shop, receiver: str) -> None:  # noqa: F811
+    for kind in ("PRODUCT", "TRANSMISSION", "QUESTION", "INBOUND_NFE"):
+        response = requests.post(receiver, json={"type": kind, "content": {"id": "7", "oi": OI}}, timeout=5)
+        assert (response.status_code, response.json()["status"]) == (200, "ignored")
+    assert inbox_rows(shop) == []
+
+
+def test_the_inbox_is_capped_per_integration(
+    shop: Shop, receiver: str, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    from anymarket.callbacks import inbox
+
+    monkeypatch.setattr(inbox, "MAX_PENDING", 3)
+    statuses = [requests.post(receiver, json=_valid(id=str(i)), timeout=5).status_code for i in range(1, 6)]
+    assert statuses == [200, 200, 200, 429, 429]
+    # A duplicate of a waiting one still collapses into its row.
+    assert requests.post(receiver, json=_valid(id="2"), timeout=5).status_code == 200
+    assert sorted(r["resource_id"] for r in inbox_rows(shop)) == ["1", "2", "3"]
+
+
+def test_a_duplicate_does_not_give_a_failing_callback_its_attempts_back(shop: Shop, receiver: str) -> None:  # noqa: F811
+    from anymarket.callbacks import inbox
+    from anymarket.errors import CALLBACK_MAX_ATTEMPTS
+
+    mapping = shop.env.mapping
+    for attempt in range(1, CALLBACK_MAX_ATTEMPTS + 1):
+        assert requests.post(receiver, json=_valid(), timeout=5).status_code == 200  # re-posted each time
+        [waiting] = inbox.pending(mapping, "loja1", "ORDER")
+        assert waiting.attempts == attempt - 1
+        inbox.mark_failed_attempt(mapping, waiting, "GET /orders/1234: 404")
+    assert requests.post(receiver, json=_valid(), timeout=5).status_code == 200
+    assert inbox.pending(mapping, "loja1", "ORDER") == []  # spent: the feed brings the order if it exists
+    [row] = inbox_rows(shop)
+    assert (row["status"], row["attempts"]) == ("failed", CALLBACK_MAX_ATTEMPTS)

@@ -5,6 +5,9 @@
 # demo mode (it keeps selling), a local SMTP sink for alert e-mails, and `airflow standalone` on
 # :8080 with the demo integration's connections taken from the environment. Ctrl-C stops it all.
 set -euo pipefail
+# Everything the demo writes (databases, logs, Airflow's generated admin password) is the user's
+# alone: files 0600, folders 0700.
+umask 077
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RUN="$ROOT/.run/demo"
@@ -25,6 +28,8 @@ export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=20
 export AIRFLOW__API__PORT="$AIRFLOW_PORT"
+# Reachable from this machine only, unless told otherwise (AIRFLOW_HOST=0.0.0.0 make demo).
+export AIRFLOW__API__HOST="${AIRFLOW_HOST:-127.0.0.1}"
 # Tasks report to the api-server's execution API; it must follow the port.
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://localhost:$AIRFLOW_PORT/execution/"
 export ANYMARKET_INTEGRATIONS_FILE="${ANYMARKET_INTEGRATIONS_FILE:-$ROOT/include/integrations.yaml}"
@@ -132,7 +137,7 @@ password=$("$BIN/python" -c "import json,sys; print(json.load(open(sys.argv[1]))
   "$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated" 2>/dev/null || echo "see $RUN/airflow.log")
 cat <<MSG
 
-  Airflow UI:        http://localhost:$AIRFLOW_PORT   (user: admin, password: $password)
+  Airflow UI:        http://localhost:$AIRFLOW_PORT   (user: admin, password: $password; listening on $AIRFLOW__API__HOST)
   AnyMarket sandbox: http://127.0.0.1:$SANDBOX_PORT/v2 (token $SANDBOX_TOKEN; admin at /_sandbox/)
   Alert e-mails:     $RUN/maildir/new (one file per mail)
   Logs:              $RUN/*.log

@@ -64,13 +64,19 @@ def may_edit_mappings(user: BaseUser) -> bool:
 def require_same_origin(request: Request) -> None:
     """Refuse a cross-site form post (the cookie is SameSite=Lax already; this is the second lock).
 
-    Behind a reverse proxy the public host arrives as ``X-Forwarded-Host`` or is ``[api] base_url``.
+    A write authenticated by the ``_token`` cookie must say where it comes from (``Origin``, else
+    ``Referer``), and that must be this site: browsers send one on every form post, and a page that
+    could strip both (the cookie is readable from scripts) is refused. A request with its own
+    ``Authorization: Bearer`` token cannot be forged by another site, so it may omit them. Behind a
+    reverse proxy the public host arrives as ``X-Forwarded-Host`` or is ``[api] base_url``.
     """
     from airflow.configuration import conf
 
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin:
-        return
+        if request.headers.get("authorization", "").lower().startswith("bearer "):
+            return
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a form post must come from this site (no Origin)")
     ours = {
         request.headers.get("host", request.url.netloc),
         request.headers.get("x-forwarded-host", ""),

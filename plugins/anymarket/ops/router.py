@@ -21,8 +21,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from anymarket.ops.auth import (
     LoginRequired,
@@ -217,15 +219,10 @@ def export(integration_id: str, kind: str, user: User) -> Response:
 
 
 @router.post("/{integration_id}/mappings/import", response_class=HTMLResponse, name="ops_import")
-async def import_mappings(
-    request: Request,
-    integration_id: str,
-    user: User,
-    files: Annotated[list[UploadFile], File()],
-    kind: Annotated[str, Form()] = "",
-    mode: Annotated[str, Form()] = "merge",
-    check_only: Annotated[bool, Form()] = False,
-) -> HTMLResponse:
+async def import_mappings(request: Request, integration_id: str, user: User) -> HTMLResponse:
+    """The upload. The login, the origin and the permission are checked before a byte of the form is
+    read (the form is no parameter of this route, or FastAPI would parse it first), and the form is
+    read within :data:`MAX_UPLOAD_BYTES` and :data:`MAX_UPLOAD_FILES`."""
     from starlette.concurrency import run_in_threadpool
 
     require_same_origin(request)
@@ -236,10 +233,14 @@ async def import_mappings(
         )
     from anymarket.mapping import csv_io
 
+    form = await _upload_form(request)
+    kind = str(form.get("kind") or "")
+    mode = str(form.get("mode") or "merge")
+    check_only = str(form.get("check_only") or "").strip().lower() in {"true", "on", "1", "yes"}
     uploads = [
         csv_io.CsvUpload(name=f.filename or "mappings.csv", data=await f.read(), kind=kind or None)
-        for f in files
-        if f.filename or f.size
+        for f in form.getlist("files")
+        if isinstance(f, StarletteUploadFile) and (f.filename or f.size)
     ]
     try:
         results = await run_in_threadpool(
@@ -250,6 +251,26 @@ async def import_mappings(
             request, integration, user, errors=[str(e) for e in exc.errors], status_code=422
         )
     return _mappings_response(request, integration, user, results=results, check_only=check_only)
+
+
+#: A mapping file is a few KB; a whole account's export of every kind well under 1 MB.
+MAX_UPLOAD_BYTES = 5 * 2**20
+MAX_UPLOAD_FILES = 20
+
+
+async def _upload_form(request: Request) -> FormData:
+    """The upload form, read only when it declares its size and that size is a mapping file's."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit():
+        raise HTTPException(411, "send the form with a Content-Length (a browser's form post has one)")
+    if int(declared) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"the upload is larger than {MAX_UPLOAD_BYTES // 2**20} MB")
+    try:
+        return await request.form(max_files=MAX_UPLOAD_FILES, max_fields=20, max_part_size=MAX_UPLOAD_BYTES)
+    except HTTPException:
+        raise
+    except Exception as exc:  # Starlette's MultiPartException: too many files, a malformed body
+        raise HTTPException(400, f"the upload cannot be read: {exc}") from exc
 
 
 def _import(integration: IntegrationConfig, uploads: list[Any], **options: Any) -> list[Any]:

@@ -435,6 +435,52 @@ def test_check_only_and_cross_site_posts(ops: Ops) -> None:
     assert forged.status_code == 403 and "Loggi" not in ops.db.mappings_of("loja1", "carrier")
 
 
+def test_a_cookie_post_must_say_it_comes_from_this_site(ops: Ops) -> None:
+    """The UI's cookie can be read by scripts: a cookie-authenticated write without Origin or Referer
+    is refused; the same with this site's Origin goes through."""
+    upload = {"files": ("carriers.csv", b"anymarket_carrier,erp_code\nLoggi,JADLOG\n")}
+    ops.client.cookies.set("_token", ops.tokens["op"])
+    try:
+        bare = ops.post("/anymarket/ops/loja1/mappings/import", role=None, files=upload)
+        assert bare.status_code == 403 and "Loggi" not in ops.db.mappings_of("loja1", "carrier")
+        ours = ops.post(
+            "/anymarket/ops/loja1/mappings/import",
+            role=None,
+            files=upload,
+            headers={"Origin": "http://airflow.test"},
+        )
+        assert ours.status_code == 200, ours.text
+        assert "Loggi" in ops.db.mappings_of("loja1", "carrier")
+    finally:
+        ops.client.cookies.clear()
+
+
+def test_the_upload_form_is_read_only_after_the_checks_and_within_its_size(
+    ops: Ops, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from anymarket.ops import router
+
+    read: list[str] = []
+    real = router._upload_form
+
+    async def spy(request: Any) -> Any:
+        read.append(request.url.path)
+        return await real(request)
+
+    monkeypatch.setattr(router, "_upload_form", spy)
+    big = {"files": ("carriers.csv", b"x" * (router.MAX_UPLOAD_BYTES + 1))}
+    path = "/anymarket/ops/loja1/mappings/import"
+    assert ops.post(path, role=None, files=big).status_code == 401  # no login
+    assert ops.post(path, role="viewer", files=big).status_code == 403  # no permission
+    assert ops.post(path, role="op", files=big, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert read == []  # none of those bodies was parsed
+    assert ops.post(path, role="op", files=big).status_code == 413
+    multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+    chunked = ops.post(path, role="op", content=iter([b"--x\r\n"] * 3), headers=multipart)
+    assert chunked.status_code == 411
+    assert "Loggi" not in ops.db.mappings_of("loja1", "carrier")
+
+
 # -- the plugin -----------------------------------------------------------------------------------
 
 

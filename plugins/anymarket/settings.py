@@ -3,7 +3,14 @@
 One *integration* = one AnyMarket account: its connections, alert recipients, pool, schedules and
 the settings of BRIEF.md ("Configurações"). The file is ``include/integrations.yaml`` unless
 ``ANYMARKET_INTEGRATIONS_FILE`` points elsewhere. Every error names the file, the integration and
-the exact key, e.g. ``integrations.demo.stock.rule: Input should be 'default_deposit', ...``.
+the exact key and its line, e.g. ``integrations.demo.stock.rule: Input should be
+'default_deposit', ... (got 'x'; line 12)``.
+
+A broken integration entry disables that integration alone: :func:`load_integrations` returns the
+others (their DAGs keep running), :func:`broken_integrations` says what is wrong with the rest (the
+ops index and the DAG file ``dags/integrations_settings.py`` show it), and :func:`get_integration`
+refuses a broken one with its problems. What cannot be pinned on one integration — a file that is
+not YAML, a duplicate key, a wrong top level — still stops every integration.
 
 Secrets never go here: tokens and database passwords live in Airflow connections.
 """
@@ -14,18 +21,23 @@ import importlib.util
 import os
 import pkgutil
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from anymarket.errors import ConfigurationError
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "include" / "integrations.yaml"
 INTEGRATION_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+#: Airflow's schedule presets; anything else must be a cron expression.
+SCHEDULE_PRESETS = frozenset(
+    {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@quarterly", "@yearly", "@annually"}
+)
 
 
 @cache
@@ -44,6 +56,15 @@ def automation_names() -> tuple[str, ...]:
 
 class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """YAML's ``true`` is not a number: ``safety_stock: true`` must not pass as 1."""
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and field.annotation in (int, float, int | None):
+            raise ValueError("expected a number, got a boolean")
+        return value
 
 
 class ProductSettings(_Settings):
@@ -153,6 +174,12 @@ class IntegrationConfig(_Settings):
         if unknown:
             known = ", ".join(automation_names())
             raise ValueError(f"schedule for unknown automation(s) {', '.join(unknown)}; known: {known}")
+        bad = [f"{name}: {cron!r}" for name, cron in value.items() if not _schedule_ok(cron)]
+        if bad:
+            raise ValueError(
+                f"not a cron expression or Airflow preset ({', '.join(sorted(SCHEDULE_PRESETS))}): "
+                + "; ".join(bad)
+            )
         return value
 
     def model_post_init(self, _context: Any) -> None:
@@ -170,8 +197,23 @@ def integrations_file() -> Path:
     return Path(os.environ.get("ANYMARKET_INTEGRATIONS_FILE") or DEFAULT_FILE)
 
 
-def load_integrations(path: Path | None = None) -> dict[str, IntegrationConfig]:
-    """Every integration of the file, validated; cached until the file changes."""
+def _schedule_ok(expression: str | None) -> bool:
+    if expression is None or expression in SCHEDULE_PRESETS:
+        return True
+    from croniter import croniter
+
+    return bool(croniter.is_valid(expression))
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One read of the integrations file: the valid integrations, and the problems of the others."""
+
+    integrations: dict[str, IntegrationConfig]
+    broken: dict[str, list[str]]
+
+
+def _load(path: Path | None) -> _Loaded:
     path = path or integrations_file()
     try:
         mtime = path.stat().st_mtime_ns
@@ -183,23 +225,55 @@ def load_integrations(path: Path | None = None) -> dict[str, IntegrationConfig]:
     return _load_cached(str(path), mtime)
 
 
+def load_integrations(path: Path | None = None) -> dict[str, IntegrationConfig]:
+    """The valid integrations of the file (a broken entry is left out, see
+    :func:`broken_integrations`); cached until the file changes."""
+    return _load(path).integrations
+
+
+def broken_integrations(path: Path | None = None) -> dict[str, list[str]]:
+    """``{integration id: its problems}`` of the entries that are disabled until fixed."""
+    return _load(path).broken
+
+
 def get_integration(integration_id: str, path: Path | None = None) -> IntegrationConfig:
-    integrations = load_integrations(path)
+    loaded = _load(path)
+    if integration_id in loaded.broken:
+        raise ConfigurationError(
+            f"Integration '{integration_id}' in {path or integrations_file()} is disabled until its "
+            "settings are fixed:\n  " + "\n  ".join(loaded.broken[integration_id])
+        )
     try:
-        return integrations[integration_id]
+        return loaded.integrations[integration_id]
     except KeyError:
         raise ConfigurationError(
             f"Integration '{integration_id}' is not declared in {path or integrations_file()} "
-            f"(declared: {', '.join(sorted(integrations)) or 'none'})."
+            f"(declared: {', '.join(sorted(loaded.integrations)) or 'none'})."
         ) from None
 
 
+def check(path: Path | None = None) -> dict[str, IntegrationConfig]:
+    """The whole file valid, or a :class:`ConfigurationError` naming every problem (``settings check``
+    and the DAG file that shows broken entries as an import error)."""
+    path = path or integrations_file()
+    loaded = _load(path)
+    problems = [problem for entry in loaded.broken.values() for problem in entry]
+    if problems:
+        raise ConfigurationError(f"{path} has invalid settings:\n  " + "\n  ".join(problems))
+    if not loaded.integrations:
+        raise ConfigurationError(f"{path} declares no integration: add one under 'integrations:'.")
+    return loaded.integrations
+
+
 @lru_cache(maxsize=8)
-def _load_cached(path: str, _mtime: int) -> dict[str, IntegrationConfig]:
+def _load_cached(path: str, _mtime: int) -> _Loaded:
     import yaml
 
+    text = Path(path).read_text(encoding="utf-8")
+    loader = _unique_key_loader()
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        root = yaml.compose(text, Loader=loader)
+        document = yaml.load(text, Loader=loader) or {}
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(document, dict) or set(document) - {"integrations"}:
@@ -208,29 +282,69 @@ def _load_cached(path: str, _mtime: int) -> dict[str, IntegrationConfig]:
     if not isinstance(entries, dict):
         raise ConfigurationError(f"{path}: 'integrations' must map integration ids to their settings.")
     integrations: dict[str, IntegrationConfig] = {}
-    problems: list[str] = []
+    broken: dict[str, list[str]] = {}
     for integration_id, entry in entries.items():
+        where = ("integrations", integration_id)
         if not isinstance(entry, dict):
-            problems.append(f"integrations.{integration_id}: must be a mapping of settings")
+            line = _line(root, where)
+            broken[str(integration_id)] = [f"integrations.{integration_id}: must be a mapping (line {line})"]
             continue
         try:
             integrations[str(integration_id)] = IntegrationConfig(id=str(integration_id), **entry)
         except ValidationError as exc:
-            problems.extend(_describe(f"integrations.{integration_id}", exc))
-    if problems:
-        raise ConfigurationError(f"{path} has invalid settings:\n  " + "\n  ".join(problems))
-    return integrations
+            broken[str(integration_id)] = _describe(root, where, exc)
+    return _Loaded(integrations, broken)
 
 
-def _describe(prefix: str, exc: ValidationError) -> list[str]:
+def _describe(root: Any, where: tuple[Any, ...], exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors():
-        where = ".".join([prefix, *(str(part) for part in error["loc"])])
+        path = (*where, *error["loc"])
+        key, line = ".".join(str(part) for part in path), _line(root, path)
         if error["type"] == "extra_forbidden":
-            lines.append(f"{where}: unknown setting (check its spelling against README 'Settings')")
+            lines.append(f"{key}: unknown setting (check its spelling in README 'Settings'; line {line})")
         else:
-            lines.append(f"{where}: {error['msg']} (got {error.get('input')!r})")
+            lines.append(f"{key}: {error['msg']} (got {error.get('input')!r}; line {line})")
     return lines
+
+
+def _line(node: Any, path: tuple[Any, ...]) -> int:
+    """The 1-based line of the deepest node of ``path`` the YAML has (its key's line for a mapping)."""
+    import yaml
+
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in path:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        match = next(((k, v) for k, v in node.value if str(k.value) == str(part)), None)
+        if match is None:
+            break
+        line, node = match[0].start_mark.line + 1, match[1]
+    return line
+
+
+@cache
+def _unique_key_loader() -> type:
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """SafeLoader refusing a key that appears twice in one mapping (YAML keeps the last silently)."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"key {key!r} appears twice (lines {seen[key]} and {key_node.start_mark.line + 1})",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -241,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("command", choices=["check", "pools"])
     args = parser.parse_args(argv)
     try:
-        integrations = load_integrations()
+        integrations = check() if args.command == "check" else load_integrations()
     except ConfigurationError as exc:
         raise SystemExit(str(exc)) from None
     if args.command == "check":

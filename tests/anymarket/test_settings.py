@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from anymarket.errors import ConfigurationError
-from anymarket.settings import get_integration, load_integrations
+from anymarket.settings import check, get_integration, load_integrations
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_errors_name_the_key(tmp_path: Path, entry: str, message: str) -> None:
         text += "    alert_emails: [a@b.com]\n"
     path = write(tmp_path, text + entry)
     with pytest.raises(ConfigurationError) as caught:
-        load_integrations(path)
+        check(path)
     assert message in str(caught.value)
     assert str(path) in str(caught.value)
 
@@ -64,13 +64,13 @@ def test_errors_name_the_key(tmp_path: Path, entry: str, message: str) -> None:
 def test_alert_emails_are_required(tmp_path: Path) -> None:
     path = write(tmp_path, "integrations:\n  loja1:\n    name: Loja 1\n")
     with pytest.raises(ConfigurationError, match=r"integrations.loja1.alert_emails: Field required"):
-        load_integrations(path)
+        check(path)
 
 
 def test_bad_integration_id(tmp_path: Path) -> None:
     path = write(tmp_path, "integrations:\n  Loja-1:\n    name: x\n    alert_emails: [a@b.com]\n")
     with pytest.raises(ConfigurationError, match=r"integrations.Loja-1.id: Value error, must start"):
-        load_integrations(path)
+        check(path)
 
 
 def test_missing_file_and_unknown_integration(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ def icon() -> Response:
 @router.get("/", response_class=HTMLResponse, name="ops_index")
 def index(request: Request, user: User) -> HTMLResponse:
     from anymarket.ops import queries
-    from anymarket.settings import load_integrations
+    from anymarket.settings import broken_integrations, integrations_file, load_integrations
 
     db = _mapping_db()
     rows = []
@@ -125,7 +125,14 @@ def index(request: Request, user: User) -> HTMLResponse:
                 "held": queries.held_orders(db, integration.id, limit=0)["total"],
             }
         )
-    return _render(request, "index.html", user=user_name(user), rows=rows)
+    return _render(
+        request,
+        "index.html",
+        user=user_name(user),
+        rows=rows,
+        broken=broken_integrations(),
+        settings_file=str(integrations_file()),
+    )
 
 
 @router.get("/{integration_id}", response_class=HTMLResponse, name="ops_integration")

@@ -364,6 +364,23 @@ def test_index_lists_every_integration(ops: Ops) -> None:
     assert ops.get("/anymarket/ops/nope").status_code == 404
 
 
+def test_a_broken_integration_is_listed_with_its_problems_and_the_others_still_show(
+    ops: Ops, tmp_path: Path
+) -> None:
+    (tmp_path / "integrations.yaml").write_text(
+        INTEGRATIONS
+        + f"  loja3:\n    name: Loja Três\n    alert_emails: [ops@x.example]\n    stock: {{rule: '{XSS}'}}\n"
+    )
+    html = ops.get("/anymarket/ops/").text
+    assert set(rows(section(html, "integrations"), "data-integration")) == {"loja1", "loja2"}
+    broken = rows(section(html, "broken-integrations"), "data-broken")
+    assert set(broken) == {"loja3"}
+    assert "integrations.loja3.stock.rule: Input should be" in broken["loja3"]
+    assert "line 12)" in broken["loja3"]
+    assert "<script>" not in broken["loja3"]  # the bad value is shown escaped
+    assert ops.get("/anymarket/ops/loja3").status_code == 404
+
+
 # -- mappings -----------------------------------------------------------------------------------
 
 

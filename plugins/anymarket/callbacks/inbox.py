@@ -9,12 +9,14 @@ The inbox is a public door's queue, so it is bounded: at most :data:`MAX_PENDING
 integration wait at once (a new one beyond that is refused with :class:`InboxFull`; AnyMarket's
 order feed still carries every order), and a duplicate never resets the failed attempts — only a
 successful import does — so re-posting an id that keeps failing cannot make it be fetched forever.
+Handled rows (processed or failed) are pruned :data:`RETENTION` after their last notification, so the
+table holds what is waiting plus about a week of history, not every callback ever received.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -26,6 +28,9 @@ T = m.callback_inbox
 #: Pending notifications one integration may hold; real traffic stays far below (each is imported
 #: within seconds), a flood of forged or unknown ids stops here.
 MAX_PENDING = 1000
+#: How long a handled notification is kept after it last arrived: long enough to look it up on the
+#: ops page and for a failed id's spent attempts to be remembered against re-posts.
+RETENTION = timedelta(days=7)
 
 
 class InboxFull(Exception):
@@ -113,6 +118,20 @@ def mark_processed(mapping: MappingDatabase, notification: Notification) -> None
             .where(T.c.id == notification.id, T.c.received_at == notification.received_at)
             .values(status="processed", processed_at=utcnow(), attempts=0, last_error=None)
         )
+
+
+def prune(mapping: MappingDatabase, integration_id: str, *, now: datetime | None = None) -> int:
+    """Delete the integration's handled rows (processed or failed) last notified before
+    :data:`RETENTION`; pending ones always stay. Returns how many went."""
+    cutoff = (now or utcnow()) - RETENTION
+    with mapping.begin() as conn:
+        return conn.execute(
+            sa.delete(T).where(
+                T.c.integration_id == integration_id,
+                T.c.status.in_(("processed", "failed")),
+                T.c.received_at < cutoff,
+            )
+        ).rowcount
 
 
 def mark_failed_attempt(mapping: MappingDatabase, notification: Notification, error: str) -> None:

@@ -121,6 +121,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         elif self._is_backfill_run(context):
             pass  # every day of this backfill run was imported by an earlier run of it
         else:
+            self._prune_inbox()
             self._drain_inbox()
             self._drain_feed()
             self._release_holds()
@@ -256,6 +257,13 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         return self._import(order, source=source, expected_id=order_id) if order is not None else None
 
     # -- sources ------------------------------------------------------------------------------
+
+    def _prune_inbox(self) -> None:
+        from anymarket.callbacks import inbox
+
+        pruned = inbox.prune(self.mapping, self.integration.id)
+        if pruned:
+            self._summary.count("callbacks_pruned", pruned)
 
     def _drain_inbox(self) -> int:
         """Import every pending ORDER callback; returns how many were handled."""

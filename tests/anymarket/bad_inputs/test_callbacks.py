@@ -161,3 +161,33 @@ def test_a_duplicate_does_not_give_a_failing_callback_its_attempts_back(shop: Sh
     assert inbox.pending(mapping, "loja1", "ORDER") == []  # spent: the feed brings the order if it exists
     [row] = inbox_rows(shop)
     assert (row["status"], row["attempts"]) == ("failed", CALLBACK_MAX_ATTEMPTS)
+
+
+def test_handled_callbacks_are_pruned_after_the_retention_and_waiting_ones_stay(
+    shop: Shop, receiver: str  # noqa: F811
+) -> None:
+    from datetime import timedelta
+
+    from anymarket.callbacks import inbox
+    from anymarket.mapping.database import utcnow
+
+    mapping = shop.env.mapping
+    for order_id in ("1", "2", "3"):
+        assert requests.post(receiver, json=_valid(id=order_id), timeout=5).status_code == 200
+    first = inbox.pending(mapping, "loja1", "ORDER")[0]
+    inbox.mark_processed(mapping, first)
+    for _ in range(5):
+        [waiting] = [n for n in inbox.pending(mapping, "loja1", "ORDER") if n.resource_id == "2"]
+        inbox.mark_failed_attempt(mapping, waiting, "GET /orders/2: 404")
+    assert inbox.prune(mapping, "loja1") == 0  # all of it is recent
+
+    # A week and a minute later, the next import run prunes the processed and the failed one.
+    with mapping.begin() as conn:
+        conn.execute(
+            sa.update(models.callback_inbox).values(
+                received_at=utcnow() - inbox.RETENTION - timedelta(minutes=1)
+            )
+        )
+    summary = shop.run(watch_seconds=0)
+    assert summary["counts"]["callbacks_pruned"] == 2
+    assert [r["resource_id"] for r in inbox_rows(shop)] == ["3"]  # pending: kept, whatever its age

@@ -26,6 +26,9 @@ _ANYMARKET_EXTRA_DEFAULTS: dict[str, Any] = {
     "oi": None,
     "timeout": 30.0,
     "requests_per_hour": 5000,
+    # The budget's window: AnyMarket's is an hour. Benches compress it (same requests per second, a
+    # shorter window, set on the sandbox too) so an hour of contention plays in minutes.
+    "budget_window_seconds": 3600,
     "max_retries": 5,
     "backoff_base": 1.0,
     "backoff_max": 60.0,
@@ -98,6 +101,7 @@ class AnyMarketConnectionSettings:
     oi: str | None
     timeout: float
     requests_per_hour: int
+    budget_window_seconds: int
     max_retries: int
     backoff_base: float
     backoff_max: float
@@ -131,6 +135,7 @@ class AnyMarketConnectionSettings:
                 oi=extra["oi"],
                 timeout=float(extra["timeout"]),
                 requests_per_hour=int(extra["requests_per_hour"]),
+                budget_window_seconds=int(extra["budget_window_seconds"]),
                 max_retries=int(extra["max_retries"]),
                 backoff_base=float(extra["backoff_base"]),
                 backoff_max=float(extra["backoff_max"]),
@@ -143,7 +148,7 @@ class AnyMarketConnectionSettings:
             raise ConfigurationError(
                 f"Connection '{conn.conn_id}' has a non-numeric extra value: {exc}"
             ) from exc
-        for key in ("timeout", "requests_per_hour", "stock_batch_size", "page_size"):
+        for key in ("timeout", "requests_per_hour", "budget_window_seconds", "stock_batch_size", "page_size"):
             if getattr(settings, key) <= 0:
                 raise ConfigurationError(f"Connection '{conn.conn_id}': extra '{key}' must be positive.")
         if settings.stock_batch_size > MAX_STOCK_BATCH_SIZE:

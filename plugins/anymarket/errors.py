@@ -223,16 +223,36 @@ class AnyMarketUnavailableError(AnyMarketError):
 
 
 class RequestBudgetExhausted(AnyMarketError):
-    """The account's hourly request budget is used up; sending now would only earn 429s."""
+    """A lane of the account's request budget is spent; sending now would cross it (or earn 429s).
 
-    def __init__(self, *, account: str, used: int, limit: int, retry_after: float) -> None:
+    :param used: requests already spent in the window against ``limit``.
+    :param retry_after: seconds until the next request fits.
+    :param lane: the lane the request was to be spent in (:class:`anymarket.budget.Lane`).
+    :param what: the limit that was reached (the budget, the bulk lane, its pace, the callback share).
+    """
+
+    def __init__(
+        self,
+        *,
+        account: str,
+        used: int,
+        limit: int,
+        retry_after: float,
+        lane: str = "realtime",
+        what: str = "the budget",
+        window_seconds: float = 3600.0,
+    ) -> None:
         self.account = account
         self.used = used
         self.limit = limit
         self.retry_after = retry_after
+        self.lane = lane
+        self.what = what
+        window = "hour" if window_seconds == 3600 else f"{window_seconds:g} s"
         super().__init__(
-            f"AnyMarket request budget of account {account} is used up: {used}/{limit} requests in the "
-            f"last hour; the next request fits in {retry_after:.0f} s. The task will be retried; if this "
-            "repeats, space out the schedules or raise 'requests_per_hour' in the connection extra only "
+            f"AnyMarket request budget of account {account}: {what} is spent ({used}/{limit} requests in "
+            f"the last {window}, {lane} lane); the next request fits in {retry_after:.0f} s. The run "
+            "stops here and the next run continues; if realtime work keeps waiting, space out the "
+            "schedules, lower the bulk work or raise 'requests_per_hour' in the connection extra only "
             "if AnyMarket granted the account more."
         )

@@ -122,6 +122,35 @@ class OrderSettings(_Settings):
     )
 
 
+class BudgetSettings(_Settings):
+    """How the account's request budget is split into lanes (see :mod:`anymarket.budget`)."""
+
+    lanes: bool = Field(True, description="off = first come, first served (no reserve, no pacing)")
+    realtime_reserve: float = Field(
+        0.3, ge=0.05, le=0.95, description="share of requests_per_hour bulk work may never use"
+    )
+    callback_share: float = Field(
+        0.5, gt=0, le=1, description="share of the realtime reserve callback lookups may use"
+    )
+    bulk_burst: float = Field(
+        0.1, gt=0, le=1, description="share of bulk's allowance sent back to back before pacing"
+    )
+    realtime_alert_after_minutes: int = Field(
+        15, ge=1, description="alert when realtime work has waited for the budget this long"
+    )
+
+    def shares(self) -> Any:
+        """The shares as :class:`anymarket.budget.LaneShares` (imported here: DAG files parse fast)."""
+        from anymarket.budget import LaneShares
+
+        return LaneShares(
+            lanes=self.lanes,
+            realtime_reserve=self.realtime_reserve,
+            callback_share=self.callback_share,
+            bulk_burst=self.bulk_burst,
+        )
+
+
 class IntegrationConfig(_Settings):
     """One AnyMarket account and everything its DAGs need to know."""
 
@@ -139,6 +168,7 @@ class IntegrationConfig(_Settings):
     products: ProductSettings = ProductSettings()
     stock: StockSettings = StockSettings()
     orders: OrderSettings = OrderSettings()
+    budget: BudgetSettings = BudgetSettings()
 
     @field_validator("id")
     @classmethod
@@ -190,7 +220,7 @@ class IntegrationConfig(_Settings):
 
     def settings_snapshot(self) -> dict[str, Any]:
         """The settings as JSON-friendly data, stored in the mapping DB with each run."""
-        return self.model_dump(mode="json", include={"products", "stock", "orders"})
+        return self.model_dump(mode="json", include={"products", "stock", "orders", "budget"})
 
 
 def integrations_file() -> Path:

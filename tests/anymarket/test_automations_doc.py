@@ -28,9 +28,10 @@ QUERIES = REPO_ROOT / "include" / "sql" / "erp" / "queries"
 #: Every ERP query name: the file's name before its first dot (``<name>.sql`` or ``<name>.<dialect>.sql``).
 QUERY_NAMES = frozenset(path.name.split(".", 1)[0] for path in QUERIES.glob("*.sql"))
 DIALECTS = ("sqlite", "postgresql")
-#: Written by every run (operators/base.py) or by every request (budget.py): not declared per automation.
+#: Written by every run (operators/base.py, budget_waits.py) or by every request (budget.py): not
+#: declared per automation.
 BASE_TABLES = frozenset(
-    {"integrations", "run_summaries", "history", "request_budgets", "request_budget_usage"}
+    {"integrations", "run_summaries", "history", "request_budgets", "request_budget_usage", "budget_waits"}
 )
 #: MappingDatabase methods and the table each one reads or writes.
 MAPPING_METHODS = {

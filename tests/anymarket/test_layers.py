@@ -30,6 +30,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "anymarket.hooks",
             "anymarket.budget",
+            "anymarket.budget_waits",
+            "anymarket.progress",
             "anymarket.connections",
             "anymarket.settings",
             "anymarket.notifications",

@@ -82,9 +82,15 @@ SHARED_PIECES: tuple[SharedPiece, ...] = (
     ),
     SharedPiece(
         "Request budget",
-        ("plugins/anymarket/budget.py",),
-        "the account's sliding-hour budget (5 000 requests/hour per token), shared by every task and worker",
-        ("request_budgets", "request_budget_usage"),
+        ("plugins/anymarket/budget.py", "plugins/anymarket/budget_waits.py"),
+        "the account's sliding-hour budget (5 000 requests/hour per token), shared by every task and "
+        "worker, in lanes (realtime, callback, bulk paced); the runs waiting for it and when to alert",
+        ("request_budgets", "request_budget_usage", "budget_waits"),
+    ),
+    SharedPiece(
+        "Progress",
+        ("plugins/anymarket/progress.py",),
+        "`n / total`, requests per item and an ETA at the lane's pace, for long bulk work",
     ),
     SharedPiece(
         "Every operator's base",

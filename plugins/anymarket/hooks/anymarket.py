@@ -31,6 +31,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from http import HTTPStatus
 from typing import Any
@@ -41,7 +42,7 @@ import tenacity
 from airflow.providers.http.hooks.http import HttpHook
 from requests.adapters import HTTPAdapter
 
-from anymarket.budget import RequestBudget, account_key
+from anymarket.budget import Lane, LaneShares, RequestBudget, account_key
 from anymarket.connections import AnyMarketConnectionSettings
 from anymarket.errors import (
     AnyMarketAPIError,
@@ -71,6 +72,10 @@ class AnyMarketHook(HttpHook):
     :param anymarket_conn_id: the integration's AnyMarket connection.
     :param budget: the request budget to spend; by default the account's budget in the mapping
         database (``anymarket_mapping_db`` connection), built on first use.
+    :param lane: the budget lane this hook's requests are spent in (:class:`anymarket.budget.Lane`);
+        :meth:`lane_scope` switches it for a block (callback lookups inside an import run).
+    :param shares: how the account's budget is split into lanes (the integration's ``budget``
+        settings); defaults to :class:`~anymarket.budget.LaneShares`'s.
     :param sleep: how to wait between retries (tests pass a recorder).
     """
 
@@ -84,12 +89,16 @@ class AnyMarketHook(HttpHook):
         anymarket_conn_id: str = default_conn_name,
         *,
         budget: RequestBudget | None = None,
+        lane: Lane | str = Lane.REALTIME,
+        shares: LaneShares | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         # The session (get_conn) mounts its own adapter, so HttpHook need not build a keep-alive one.
         super().__init__(method="GET", http_conn_id=anymarket_conn_id, tcp_keep_alive=False)
         self.anymarket_conn_id = anymarket_conn_id
         self._budget = budget
+        self.lane = Lane(lane)
+        self._shares = shares or LaneShares()
         self._sleep = sleep
         self.requests_sent = 0
 
@@ -117,8 +126,19 @@ class AnyMarketHook(HttpHook):
                 get_mapping_db().engine,
                 account=account_key(self.connection_settings.base_url, self.connection_settings.token),
                 requests_per_hour=self.connection_settings.requests_per_hour,
+                window_seconds=self.connection_settings.budget_window_seconds,
+                shares=self._shares,
             )
         return self._budget
+
+    @contextmanager
+    def lane_scope(self, lane: Lane | str) -> Iterator[None]:
+        """Spend the requests of a block in ``lane`` (e.g. callback lookups), then switch back."""
+        previous, self.lane = self.lane, Lane(lane)
+        try:
+            yield
+        finally:
+            self.lane = previous
 
     def get_conn(
         self, headers: dict[str, Any] | None = None, extra_options: dict[str, Any] | None = None
@@ -303,17 +323,26 @@ class AnyMarketHook(HttpHook):
         return f"{self.connection_settings.base_url}/{endpoint.lstrip('/')}"
 
     def _spend_budget(self) -> None:
-        """Take one request from the budget, waiting for a short while when it is nearly free."""
-        for _ in range(3):
+        """Take one request from the budget in this hook's lane, waiting when room is near.
+
+        A paced bulk request waits about a second; a wait longer than the connection's
+        ``max_retry_after`` is raised (the operator ends its run cleanly and the next run continues).
+        """
+        patience = self.connection_settings.max_retry_after
+        waited = 0.0
+        while True:
             try:
-                self.budget.acquire()
+                self.budget.acquire(lane=self.lane)
                 return
             except RequestBudgetExhausted as exc:
-                if exc.retry_after > self.connection_settings.max_retry_after:
+                # Paced bulk tasks on two workers take turns; one request never waits past twice the
+                # connection's patience in all.
+                if exc.retry_after > patience or waited + exc.retry_after > 2 * patience:
                     raise
-                log.warning("Request budget full; waiting %.0f s for room", exc.retry_after)
+                if exc.retry_after >= 5:
+                    log.warning("%s: waiting %.0f s for room", exc.what.capitalize(), exc.retry_after)
                 self._sleep(exc.retry_after)
-        self.budget.acquire()
+                waited += exc.retry_after
 
     def _attempt(
         self,

@@ -171,15 +171,36 @@ request_budgets = sa.Table(
     sa.Column("account_key", sa.String(64), primary_key=True),
     sa.Column("requests_per_hour", sa.Integer, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # The bulk lane's token bucket (migration 0009): tokens left and when they were counted (Unix s).
+    sa.Column("bulk_tokens", sa.Float),
+    sa.Column("bulk_tokens_at", sa.Float),
 )
 
-# Requests spent per account and minute: the sum over the last 60 minutes is a sliding hour.
+# Requests spent per account, bucket and lane (migration 0009). A bucket is a sixtieth of the budget's
+# window — a minute of AnyMarket's hour; the column keeps its first name. The sum over the last 60
+# buckets is the sliding window; a day of buckets is kept for the ops page's chart.
 request_budget_usage = sa.Table(
     "request_budget_usage",
     metadata,
     sa.Column("account_key", sa.String(64), primary_key=True),
-    sa.Column("minute", sa.BigInteger, primary_key=True),  # Unix time // 60
+    sa.Column("minute", sa.BigInteger, primary_key=True),  # Unix time // bucket seconds
+    sa.Column("lane", sa.String(16), primary_key=True),  # realtime | callback | bulk
     sa.Column("used", sa.Integer, nullable=False),
+)
+
+# A task that found its lane spent ended its run cleanly: what waits and when it continues, per
+# integration and automation, until a run of that automation finishes without waiting (migration 0009).
+# Read by the ops page and by the realtime alert (a realtime wait older than the setting alerts).
+budget_waits = sa.Table(
+    "budget_waits",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("automation", sa.String(64), primary_key=True),
+    sa.Column("lane", sa.String(16), nullable=False),
+    sa.Column("since", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("continues_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("waiting", sa.String(500), nullable=False),
+    sa.Column("alerted_at", sa.DateTime(timezone=True)),  # the streak's one alert went out then
 )
 
 # -- Send stock (migration 0002) -----------------------------------------------------------------

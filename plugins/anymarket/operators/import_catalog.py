@@ -49,6 +49,7 @@ class AnyMarketImportCatalogOperator(AnyMarketBaseOperator):
     """
 
     automation = "import_catalog"
+    lane = "bulk"
     ui_color = "#e3d5ff"
 
     def run(self, context: Context, summary: RunSummary) -> None:

@@ -81,6 +81,16 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         self.order_id = order_id
         self.watch_seconds = watch_seconds
 
+    def budget_lane(self, context: Context) -> str:
+        """Importing new orders is realtime work (callback lookups spend their own share of it,
+        see :meth:`_handle_notification`); a backfill over past days is bulk."""
+        if self.run_param(context, "order_id", self.order_id) is not None:
+            return "realtime"
+        backfill = self.run_param(context, "created_from", self.created_from) is not None
+        if backfill or self._is_backfill_run(context):
+            return "bulk"
+        return "realtime"
+
     # -- wiring -------------------------------------------------------------------------------
 
     @cached_property

@@ -58,6 +58,10 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
     automation = "send_prices"
     ui_color = "#d5f5c9"
 
+    def budget_lane(self, context: Context) -> str:
+        """A price change is realtime work; a full resend of every price is bulk."""
+        return "bulk" if self.run_param(context, "full_resend") else "realtime"
+
     def run(self, context: Context, summary: RunSummary) -> None:
         from anymarket.rules import send_prices as price_rules
 

@@ -51,6 +51,10 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
     automation = "send_stock"
     ui_color = "#c9e7ff"
 
+    def budget_lane(self, context: Context) -> str:
+        """A stock change is realtime work; a full resend of every row is bulk."""
+        return "bulk" if self.run_param(context, "full_resend") else "realtime"
+
     def run(self, context: Context, summary: RunSummary) -> None:
         from anymarket.rules import send_stock as stock_rules
 

@@ -51,7 +51,12 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
     """
 
     automation = "sync_products"
+    lane = "bulk"
     ui_color = "#e6d9f2"
+
+    def budget_lane(self, context: Context) -> str:
+        """Catalog work is bulk, except one product asked for by a person (Param ``product_code``)."""
+        return "realtime" if self.run_param(context, "product_code") is not None else "bulk"
 
     def run(self, context: Context, summary: RunSummary) -> None:
         from anymarket.catalog.state import CatalogState

@@ -167,20 +167,125 @@ def recent_errors(db: MappingDatabase, integration_id: str, limit: int = 50) -> 
         return [dict(r._mapping) for r in rows]
 
 
-def budget_used(db: MappingDatabase, params: AnyMarketConnectionSettings) -> dict[str, int]:
-    """Requests the account spent in the sliding hour, out of its limit (shared by every task)."""
-    from anymarket.budget import RequestBudget, account_key
+#: The lanes in the chart, bottom to top, with their colours (shared by the bars and the legend).
+LANE_COLOURS = {"realtime": "#2f6fde", "callback": "#8fb8f5", "bulk": "#d9932b"}
+CHART_HOURS = 24
+
+
+def budget_used(
+    db: MappingDatabase,
+    params: AnyMarketConnectionSettings,
+    shares: Any = None,
+    *,
+    integration_id: str | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The account's budget as the page shows it: the window's usage per lane against each lane's
+    limit, the last 24 hours per lane and hour (for the chart), and what waits for which lane."""
+    import time
+
+    from anymarket import budget_waits
+    from anymarket.budget import LaneShares, RequestBudget, account_key
 
     budget = RequestBudget(
         db.engine,
         account=account_key(params.base_url, params.token),
         requests_per_hour=params.requests_per_hour,
+        window_seconds=params.budget_window_seconds,
+        shares=shares or LaneShares(),
     )
-    used = budget.used_last_hour()
+    now = time.time() if now is None else now
+    oldest_counted = budget.bucket(now) - 59
+    t = m.request_budget_usage
+    day_start = int(now // 3600) * 3600 - (CHART_HOURS - 1) * 3600
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.c.minute, t.c.lane, t.c.used).where(
+                t.c.account_key == budget.account, t.c.minute >= budget.bucket(day_start)
+            )
+        ).all()
+    window = {lane: 0 for lane in LANE_COLOURS}
+    hours = [{lane: 0 for lane in LANE_COLOURS} for _ in range(CHART_HOURS)]
+    for row in rows:
+        if row.minute >= oldest_counted:
+            window[row.lane] = window.get(row.lane, 0) + row.used
+        index = int((row.minute * budget.bucket_seconds - day_start) // 3600)
+        if 0 <= index < CHART_HOURS:
+            hours[index][row.lane] = hours[index].get(row.lane, 0) + row.used
+    used = sum(window.values())
+    limits = budget.limits
     return {
         "used": used,
         "limit": params.requests_per_hour,
         "percent": round(100 * used / params.requests_per_hour),
+        "window_seconds": params.budget_window_seconds,
+        "lanes_on": budget.shares.lanes,
+        "lanes": [
+            {
+                "lane": "realtime",
+                "used": window["realtime"],
+                "limit": limits.total,
+                "note": "may use the whole budget",
+            },
+            {
+                "lane": "callback",
+                "used": window["callback"],
+                "limit": limits.callback,
+                "note": "part of realtime",
+            },
+            {
+                "lane": "bulk",
+                "used": window["bulk"],
+                "limit": limits.bulk,
+                "note": f"reserve {limits.reserve} kept",
+            },
+        ],
+        "chart": budget_chart(
+            hours, day_start=day_start, limit=params.requests_per_hour * 3600 / budget.window_seconds
+        ),
+        "waits": budget_waits.current(db, integration_id) if integration_id else [],
+    }
+
+
+def budget_chart(hours: list[dict[str, int]], *, day_start: float, limit: float) -> dict[str, Any]:
+    """Stacked bars (one per hour, lanes bottom to top) in SVG coordinates, for the template."""
+    from datetime import UTC
+
+    width, height, gap = 20, 120, 2
+    top = max([limit, *(sum(h.values()) for h in hours)]) or 1
+    bars = []
+    for index, hour in enumerate(hours):
+        y = height
+        label = datetime.fromtimestamp(day_start + index * 3600, UTC).strftime("%H:00")
+        segments = []
+        for lane, colour in LANE_COLOURS.items():
+            size = height * hour.get(lane, 0) / top
+            y -= size
+            segments.append(
+                {
+                    "lane": lane,
+                    "y": round(y, 1),
+                    "height": round(size, 1),
+                    "colour": colour,
+                    "n": hour.get(lane, 0),
+                }
+            )
+        bars.append(
+            {
+                "x": index * (width + gap),
+                "width": width,
+                "label": label,
+                "segments": segments,
+                "total": sum(hour.values()),
+            }
+        )
+    return {
+        "bars": bars,
+        "width": len(hours) * (width + gap),
+        "height": height,
+        "limit_y": round(height - height * limit / top, 1),
+        "limit": round(limit),
+        "colours": LANE_COLOURS,
     }
 
 

@@ -5,7 +5,8 @@ callback receiver unchanged (``/anymarket/callbacks/<id>``, open, see :mod:`anym
 plus these routes, each behind Airflow's login (:mod:`anymarket.ops.auth`):
 
 * ``/ops/`` — the integrations, with their connection state and held orders;
-* ``/ops/<id>`` — one integration: connection, request budget, last runs, held orders, deposits not
+* ``/ops/<id>`` — one integration: connection, request budget by lane (a 24-hour chart and what
+  waits for which lane), last runs, held orders, deposits not
   matched, AnyMarket rejections, recent errors and a lookup (``?q=`` SKU code or order id);
 * ``/ops/<id>/mappings`` — counts per mapping kind, CSV download per kind, CSV upload (op/admin);
 * ``/ops/<id>/mappings/<kind>.csv`` — the download; ``POST /ops/<id>/mappings/import`` — the upload.
@@ -169,7 +170,7 @@ def _budget(db: MappingDatabase, integration: IntegrationConfig) -> dict[str, An
         params = AnyMarketConnectionSettings.from_connection(get_connection(integration.anymarket_conn_id))
     except ConfigurationError as exc:
         return {"error": str(exc)}
-    return queries.budget_used(db, params)
+    return queries.budget_used(db, params, integration.budget.shares(), integration_id=integration.id)
 
 
 @router.get("/{integration_id}/mappings", response_class=HTMLResponse, name="ops_mappings")

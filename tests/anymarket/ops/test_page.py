@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from anymarket import budget_waits
 from anymarket.budget import RequestBudget, account_key
 from anymarket.erp.database import ErpDatabase
 from anymarket.mapping import models as m
@@ -245,7 +246,17 @@ def seed(db: MappingDatabase) -> None:
         "loja2", entity_type="sku", entity_key="X", action="x", outcome="error", error="loja2 only"
     )
     budget = RequestBudget(db.engine, account=account_key(BASE_URL, TOKEN), requests_per_hour=100)
-    budget.acquire(7)
+    budget.acquire(4, lane="realtime")
+    budget.acquire(1, lane="callback")
+    budget.acquire(2, lane="bulk")
+    budget_waits.record(
+        db,
+        "loja1",
+        "sync_products",
+        lane="bulk",
+        continues_at=datetime(2030, 1, 1, 12, 30, tzinfo=UTC),
+        waiting="4120 of 5000 products left",
+    )
 
 
 # -- authentication -----------------------------------------------------------------------------
@@ -302,6 +313,19 @@ def test_sections_show_the_integrations_state(ops: Ops) -> None:
 
     budget = section(html, "budget")
     assert 'data-used="7"' in budget and "of 100 requests" in budget
+    lanes = rows(budget, "data-lane")
+    # Used, then what the lane may use: realtime the whole budget, callbacks half the 30-request
+    # reserve, bulk the other 70.
+    assert "<td>4</td><td>100</td>" in lanes["realtime"]
+    assert "<td>1</td><td>15</td>" in lanes["callback"]
+    assert "<td>2</td><td>70</td>" in lanes["bulk"]
+    chart = budget[budget.index('<svg id="budget-chart"') : budget.index("</svg>")]
+    assert chart.count("<g data-hour=") == 24
+    drawn = dict(re.findall(r'data-lane="(\w+)" data-n="(\d+)"', chart))
+    assert drawn == {"realtime": "4", "callback": "1", "bulk": "2"}  # this hour's bar, stacked
+    assert "the limit: 100 requests per hour" in chart
+    waits = rows(budget, "data-automation")
+    assert "4120 of 5000 products left" in waits["sync_products"] and "bulk" in waits["sync_products"]
 
     runs = rows(section(html, "automations"), "data-automation")
     # Every built automation has a row (others join as they are built).

@@ -44,6 +44,8 @@ class Progress:
     :param requests_sent: the hook's request counter (``lambda: hook.requests_sent``).
     :param requests_per_second: the pace the lane allows (bulk share / window), for the ETA; the
         measured pace is used when it is slower.
+    :param done: items an earlier run already did (a resumed import), counted as done but not in
+        the requests per item.
     """
 
     def __init__(
@@ -54,11 +56,13 @@ class Progress:
         requests_sent: Callable[[], int],
         requests_per_second: float,
         log: logging.Logger | logging.LoggerAdapter,
+        done: int = 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.what = what
         self.total = total
-        self.done = 0
+        self.done = done
+        self._done_at_start = done
         self._requests_sent = requests_sent
         self._requests_at_start = requests_sent()
         self._pace = requests_per_second
@@ -79,7 +83,8 @@ class Progress:
         return max(0, self.total - self.done)
 
     def requests_per_item(self) -> float:
-        return (self._requests_sent() - self._requests_at_start) / self.done if self.done else 0.0
+        done_here = self.done - self._done_at_start
+        return (self._requests_sent() - self._requests_at_start) / done_here if done_here else 0.0
 
     def eta(self) -> float | None:
         elapsed = self._clock() - self._started

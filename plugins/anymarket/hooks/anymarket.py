@@ -101,6 +101,8 @@ class AnyMarketHook(HttpHook):
         self._shares = shares or LaneShares()
         self._sleep = sleep
         self.requests_sent = 0
+        #: ``page.totalElements`` of the listing :meth:`paginate` read last, when AnyMarket gave it.
+        self.last_listing_total: int | None = None
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -275,6 +277,9 @@ class AnyMarketHook(HttpHook):
                 )
                 return
             previous_ids = ids
+            total = (body.get("page") or {}).get("totalElements")
+            if isinstance(total, int) and not isinstance(total, bool):
+                self.last_listing_total = total
             yield from content
             page_size = (body.get("page") or {}).get("size")
             if isinstance(page_size, int) and 0 < len(content) < page_size:

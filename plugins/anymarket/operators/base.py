@@ -158,7 +158,7 @@ class AnyMarketBaseOperator(BaseOperator):
         """The lane this run's requests are spent in; the automation's :attr:`lane` by default."""
         return self.lane
 
-    def track_progress(self, *, what: str, total: int) -> Progress:
+    def track_progress(self, *, what: str, total: int, done: int = 0) -> Progress:
         """Start counting a long piece of work: logs ``n / total`` and an ETA at the lane's pace,
         and says what is left if the run ends waiting for the budget."""
         from anymarket.progress import Progress
@@ -169,6 +169,7 @@ class AnyMarketBaseOperator(BaseOperator):
         self.progress = Progress(
             what=what,
             total=total,
+            done=done,
             requests_sent=lambda: self.hook.requests_sent,
             requests_per_second=per_window / budget.window_seconds,
             log=self.log,

@@ -113,11 +113,16 @@ class AnyMarketImportCatalogOperator(AnyMarketBaseOperator):
         carried_failures = list(checkpoint.failed)
         position = checkpoint.position
         products = self.hook.paginate("/products", {"offset": position})
+        progress = None
         for page in _pages(products, self.hook.connection_settings.page_size):
+            if progress is None:  # AnyMarket says how many there are on the first page
+                total = self.hook.last_listing_total or position + len(page)
+                progress = self.track_progress(what="products", total=total, done=position)
             state = importer.read_page(page)
             for product in page:
                 position += 1
                 self._product(product, state, importer, store, checkpoint, position, summary)
+                progress.advance()
         for product_id in carried_failures:  # failed in an earlier run: one GET each
             self._retry(product_id, store, importer, checkpoint, summary)
         summary.set("products_failed_pending", list(checkpoint.failed))

@@ -409,11 +409,15 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             self.log.info("Backfill starts at the cutoff date %s instead of %s", cutoff, first)
             first = cutoff
         self._summary.set(f"{source}_window", f"{first}..{last}")
-        for day in _days(first, last):
+        days = list(_days(first, last))
+        progress = self.track_progress(what="days", total=len(days))
+        for day in days:
             self._summary.count(f"{source}_days")
             for order in self.hook.paginate("/orders", _day_filter(day)):
                 self._summary.count(f"{source}_listed")
                 self._import(order, source=source)
+            progress.advance()
+        self.progress = None  # what a later wait of this run leaves is not these days
 
     def _watch(self, context: Context) -> None:
         """Keep importing arriving callbacks until the watch time is over (not in backfill runs)."""

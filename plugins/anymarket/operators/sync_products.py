@@ -96,6 +96,7 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             record_history=self.record_history,
         )
         translation = self._translation() if codes else None
+        progress = self.track_progress(what="products", total=len(codes)) if codes else None
         for start in range(0, len(codes), CHUNK):
             products = self._read(codes[start : start + CHUNK])
             if product_code and not products:
@@ -108,7 +109,8 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
                 assert translation is not None
                 outcome = self._sync_one(product, states[product.code], taxonomy, syncer, translation, force)
                 summary.count(outcome)
-            self.log.info("%d/%d product(s) handled", min(start + CHUNK, len(codes)), len(codes))
+                assert progress is not None
+                progress.advance()
         if newest is not None and product_code is None:
             self.mapping.set_cursor(self.integration.id, CURSOR, newest.isoformat())
 

@@ -54,6 +54,7 @@ def test_a_spent_bulk_lane_ends_the_run_cleanly_and_the_next_run_continues(
     wait = summary["waiting_for_budget"]
     assert (wait["lane"], wait["reached"], wait["used"], wait["limit"]) == ("bulk", "the bulk lane", 8, 8)
     assert summary["budget_lane"] == "bulk" and summary["counts"]["created"] == 1
+    assert wait["waiting"] == "1 of 2 products left"
     assert last_outcome(env, "sync_products") == "waiting"
     assert waits(env)["sync_products"].lane == "bulk"
     assert list(env.mapping.links_of("loja1", "product")) == ["P1"]

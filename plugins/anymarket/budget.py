@@ -50,6 +50,11 @@ BUCKETS_PER_WINDOW = 60
 #: How long spent buckets are kept: the ops page charts the last day.
 HISTORY_SECONDS = 24 * 3600
 DEFAULT_WINDOW_SECONDS = 3600
+#: The limits a :class:`RequestBudgetExhausted` names (its ``what``).
+WHOLE_BUDGET = "the budget"
+BULK_SHARE = "the bulk lane"
+BULK_PACE = "the bulk lane's pace"
+CALLBACK_SHARE = "the callback share"
 
 
 class Lane(StrEnum):
@@ -202,12 +207,12 @@ class RequestBudget:
     def _check_room(self, buckets: list, n: int, lane: Lane, now: float) -> None:
         """Raise :class:`RequestBudgetExhausted` for the first limit ``n`` more requests would cross."""
         limits = self.limits
-        checks: list[tuple[str, int, Iterable]] = [("the budget", limits.total, buckets)]
+        checks: list[tuple[str, int, Iterable]] = [(WHOLE_BUDGET, limits.total, buckets)]
         if self.shares.lanes and lane is Lane.BULK:
-            checks.append(("the bulk lane", limits.bulk, [b for b in buckets if b.lane == Lane.BULK]))
+            checks.append((BULK_SHARE, limits.bulk, [b for b in buckets if b.lane == Lane.BULK]))
         if self.shares.lanes and lane is Lane.CALLBACK:
             checks.append(
-                ("the callback share", limits.callback, [b for b in buckets if b.lane == Lane.CALLBACK])
+                (CALLBACK_SHARE, limits.callback, [b for b in buckets if b.lane == Lane.CALLBACK])
             )
         for what, limit, counted in checks:
             counted = list(counted)
@@ -238,7 +243,7 @@ class RequestBudget:
                 limit=limits.bulk,
                 retry_after=(n - tokens) / limits.bulk_per_second,
                 lane=str(Lane.BULK),
-                what="the bulk lane's pace",
+                what=BULK_PACE,
                 window_seconds=self.window_seconds,
             )
         c.execute(

@@ -9,14 +9,17 @@ Each exception is classified once, by :func:`classify`, into an :class:`ErrorKin
 * **retryable** — the same request may succeed later: 408/429/5xx, timeouts, connection errors, a
   spent request budget, a database that cannot be reached. The hook retries the request
   (:mod:`anymarket.hooks.anymarket`); past that the run stops, the work stays queued, and Airflow
-  retries the task (:data:`TASK_RETRY_ARGS`).
+  retries the task (:data:`TASK_RETRY_ARGS`) — except a spent budget lane
+  (:class:`RequestBudgetExhausted`), which an operator turns into a clean end of its run (outcome
+  ``waiting``): the next scheduled run continues, and only realtime work waiting too long alerts.
 * **row** — one entity's data is wrong (400/404/409/422 about one SKU, order or product, a malformed
   order): recorded in the entity's history with AnyMarket's message, held back until its data
   changes, and the run goes on with the others.
 
 Where retries happen, all of them: the hook (one request: :func:`status_kind` says which statuses
 are retried, the connection's ``max_retries``/``backoff_*``/``max_retry_after`` say how often and how
-long), the request budget (a short wait for room, else retryable), Airflow (the task:
+long), the request budget (a short wait for room — a paced bulk request's second included — else the
+run ends waiting for the next one), Airflow (the task:
 :data:`TASK_RETRY_ARGS`, never for fatal errors), and the next run (row-level failures stay queued:
 unacked feed items, pending callbacks up to :data:`CALLBACK_MAX_ATTEMPTS`, refused rows held until
 their data changes, status syncs in state ``retry``). An order failing :data:`ROW_FAILURES_BEFORE_ALERT`

@@ -1,7 +1,8 @@
 """Airflow plugin: AnyMarket on the api-server — callbacks and the ops page, one app at ``/anymarket``.
 
-* ``POST /anymarket/callbacks/<id>`` — AnyMarket's order callbacks (no credentials by design; the
-  receiver validates the OI, shape and size itself, see :mod:`anymarket.callbacks.app`);
+* ``POST /anymarket/callbacks/<id>/<secret>`` — AnyMarket's order callbacks (no Airflow login: the
+  per-integration secret in the URL is the credential; the receiver checks it, then the OI, shape
+  and size itself, see :mod:`anymarket.callbacks.app`);
 * ``/anymarket/ops/`` — the ops page behind Airflow's login (:mod:`anymarket.ops.router`), shown in
   the Airflow UI as the "AnyMarket" navigation entry (an external view rendered in the UI's frame).
 """

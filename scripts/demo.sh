@@ -34,8 +34,15 @@ export AIRFLOW__API__HOST="${AIRFLOW_HOST:-127.0.0.1}"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://localhost:$AIRFLOW_PORT/execution/"
 export ANYMARKET_INTEGRATIONS_FILE="${ANYMARKET_INTEGRATIONS_FILE:-$ROOT/include/integrations.yaml}"
 
-# The demo integration's connections, from the environment (no secrets stored anywhere).
-export AIRFLOW_CONN_ANYMARKET_DEMO="{\"conn_type\":\"http\",\"host\":\"http://127.0.0.1:$SANDBOX_PORT/v2\",\"password\":\"$SANDBOX_TOKEN\",\"extra\":{\"oi\":\"$SANDBOX_OI\",\"timeout\":10}}"
+# The callback URL's secret (python -m anymarket.callbacks register makes one for a connection kept in
+# Airflow's DB; the demo's connections live in the environment, so the demo keeps it in a 0600 file).
+if [ ! -s "$RUN/callback_secret" ]; then
+  "$BIN/python" -c "import secrets; print(secrets.token_urlsafe(32))" >"$RUN/callback_secret"
+fi
+CALLBACK_SECRET="$(cat "$RUN/callback_secret")"
+
+# The demo integration's connections, from the environment (no secrets stored anywhere else).
+export AIRFLOW_CONN_ANYMARKET_DEMO="{\"conn_type\":\"http\",\"host\":\"http://127.0.0.1:$SANDBOX_PORT/v2\",\"password\":\"$SANDBOX_TOKEN\",\"extra\":{\"oi\":\"$SANDBOX_OI\",\"timeout\":10,\"callback_base_url\":\"http://127.0.0.1:$AIRFLOW_PORT\",\"callback_secret\":\"$CALLBACK_SECRET\"}}"
 export AIRFLOW_CONN_ANYMARKET_DEMO_ERP="{\"conn_type\":\"sqlite\",\"host\":\"$RUN/erp.db\"}"
 export AIRFLOW_CONN_ANYMARKET_MAPPING_DB="{\"conn_type\":\"sqlite\",\"host\":\"$RUN/mapping.db\"}"
 export AIRFLOW_CONN_SMTP_DEFAULT="{\"conn_type\":\"smtp\",\"host\":\"127.0.0.1\",\"port\":$SMTP_PORT,\"extra\":{\"disable_ssl\":true,\"disable_tls\":true,\"from_email\":\"airflow-anymarket@localhost\"}}"
@@ -95,10 +102,9 @@ export SANDBOX_DEMO_SKUS SANDBOX_PORT SANDBOX_TOKEN SANDBOX_OI
 start_service "$RUN/sandbox.log" "$BIN/python" -m anymarket_sandbox --demo
 wait_for "the sandbox" 30 curl -sf -H "gumgaToken: $SANDBOX_TOKEN" "http://127.0.0.1:$SANDBOX_PORT/v2/stocks/locals"
 
-# AnyMarket pushes order notifications to the api-server's /anymarket plugin (see import_orders).
-curl -sf -o /dev/null -X POST -H "gumgaToken: $SANDBOX_TOKEN" -H "Content-Type: application/json" \
-  -d "{\"url\":\"http://127.0.0.1:$AIRFLOW_PORT/anymarket/callbacks/demo\",\"orderActive\":true}" \
-  "http://127.0.0.1:$SANDBOX_PORT/v2/callbacks"
+# AnyMarket pushes order notifications to the api-server's /anymarket plugin (see import_orders), at
+# the secret URL the integration registers itself (as test_connection re-checks every hour).
+"$BIN/python" -m anymarket.callbacks register --integration demo
 
 echo "==> Preparing Airflow ($AIRFLOW_HOME)"
 "$BIN/airflow" db migrate >"$RUN/airflow-migrate.log" 2>&1

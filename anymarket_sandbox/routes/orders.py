@@ -247,6 +247,30 @@ async def get_callback(request: Request, callback_id: str) -> JSONResponse:
     return JSONResponse(_render_callback(cb))
 
 
+@router.put("/callbacks/{callback_id}")
+async def update_callback(request: Request, callback_id: str) -> JSONResponse:
+    """Change a registration (its URL, token, flags): what the integration does when it rotates its
+    callback secret. Flags left out of the body keep their value."""
+    body = await read_object(request)
+    require(body, ["url"])
+    if not str(body["url"]).startswith(("http://", "https://")):
+        raise unprocessable(
+            "URL de callback inválida.", [{"field": "url", "message": "deve começar com http(s)://"}]
+        )
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        cb = account.callbacks.get(parse_id(callback_id))
+        if cb is None:
+            raise not_found(callback_id)
+        cb["url"] = body["url"]
+        if "token" in body:
+            cb["token"] = body["token"]
+        for flag in CALLBACK_FLAGS:
+            if flag in body:
+                cb[flag] = bool(body[flag])
+        return JSONResponse(_render_callback(cb))
+
+
 @router.delete("/callbacks/{callback_id}")
 async def delete_callback(request: Request, callback_id: str) -> Response:
     account = account_of(request)

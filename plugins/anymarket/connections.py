@@ -6,12 +6,16 @@ integrations file. Two kinds are read here:
 * database connections (mapping DB, ERP): ``sqlite`` (host = file path), ``postgres``, or any
   connection whose extra has ``sqlalchemy_url``;
 * the AnyMarket connection of an integration (``http``): host = API base URL, password = token,
-  extra = ``oi``, ``timeout``, ``requests_per_hour``, batch sizes and retry knobs.
+  extra = ``oi``, ``timeout``, ``requests_per_hour``, batch sizes and retry knobs, and the callback
+  door's ``callback_base_url``, ``callback_secret`` (and ``callback_secret_previous``,
+  ``callback_secret_previous_until`` while a rotation's grace period runs; see
+  :mod:`anymarket.callbacks.registration`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from anymarket.errors import ConfigurationError
@@ -36,7 +40,16 @@ _ANYMARKET_EXTRA_DEFAULTS: dict[str, Any] = {
     "stock_batch_size": 100,
     "page_size": 100,
     "feed_ack_batch_size": MAX_FEED_ACK_BATCH_SIZE,
+    # The callback door (anymarket.callbacks): the public base URL AnyMarket posts to (callbacks are
+    # registered only when it is set), the secret in the registered URL's path, and during a
+    # rotation's grace period the previous secret and until when it is still accepted.
+    "callback_base_url": None,
+    "callback_secret": None,
+    "callback_secret_previous": None,
+    "callback_secret_previous_until": None,
 }
+#: A callback secret shorter than this is refused (``secrets.token_urlsafe(32)`` gives 43 characters).
+MIN_CALLBACK_SECRET_LENGTH = 20
 
 
 def get_connection(conn_id: str) -> Any:
@@ -109,6 +122,25 @@ class AnyMarketConnectionSettings:
     stock_batch_size: int
     page_size: int
     feed_ack_batch_size: int
+    #: Public base URL of the callback door (e.g. ``https://airflow.example.com``); ``None``: the
+    #: integration does not register callbacks.
+    callback_base_url: str | None = None
+    #: The secret path segment of the registered callback URL (masked in logs, never in a repr).
+    callback_secret: str | None = field(default=None, repr=False)
+    #: The secret before the last rotation, accepted until ``callback_secret_previous_until``.
+    callback_secret_previous: str | None = field(default=None, repr=False)
+    callback_secret_previous_until: datetime | None = None
+
+    def callback_secrets(self, now: datetime | None = None) -> tuple[str, ...]:
+        """The secrets a callback URL may carry now: the current one, and the previous one while its
+        grace period runs (no end given: until the extra is removed)."""
+        accepted = [self.callback_secret] if self.callback_secret else []
+        if self.callback_secret_previous and (
+            self.callback_secret_previous_until is None
+            or (now or datetime.now(UTC)) < self.callback_secret_previous_until
+        ):
+            accepted.append(self.callback_secret_previous)
+        return tuple(accepted)
 
     @classmethod
     def from_connection(cls, conn: Any) -> AnyMarketConnectionSettings:
@@ -143,6 +175,14 @@ class AnyMarketConnectionSettings:
                 stock_batch_size=int(extra["stock_batch_size"]),
                 page_size=int(extra["page_size"]),
                 feed_ack_batch_size=int(extra["feed_ack_batch_size"]),
+                callback_base_url=_base_url(conn.conn_id, extra["callback_base_url"]),
+                callback_secret=_secret(conn.conn_id, "callback_secret", extra["callback_secret"]),
+                callback_secret_previous=_secret(
+                    conn.conn_id, "callback_secret_previous", extra["callback_secret_previous"]
+                ),
+                callback_secret_previous_until=_instant(
+                    conn.conn_id, "callback_secret_previous_until", extra["callback_secret_previous_until"]
+                ),
             )
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(
@@ -165,3 +205,46 @@ class AnyMarketConnectionSettings:
         if settings.max_retries < 0:
             raise ConfigurationError(f"Connection '{conn.conn_id}': extra 'max_retries' must be 0 or more.")
         return settings
+
+
+def _secret(conn_id: str, key: str, value: Any) -> str | None:
+    """A callback secret of the connection's extra, registered with Airflow's secrets masker."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) < MIN_CALLBACK_SECRET_LENGTH or not value.isascii():
+        raise ConfigurationError(
+            f"Connection '{conn_id}': extra '{key}' must be a random ASCII string of at least "
+            f"{MIN_CALLBACK_SECRET_LENGTH} characters; run `python -m anymarket.callbacks register "
+            "--integration <id> --rotate` to make one."
+        )
+    if any(c in value for c in "/?#% "):
+        raise ConfigurationError(f"Connection '{conn_id}': extra '{key}' must not contain / ? # % or spaces.")
+    from airflow.sdk.log import mask_secret
+
+    mask_secret(value)
+    return value
+
+
+def _base_url(conn_id: str, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise ConfigurationError(
+            f"Connection '{conn_id}': extra 'callback_base_url' is {text!r}: give the public base URL "
+            "AnyMarket can reach, e.g. https://airflow.example.com (the callback path is added to it)."
+        )
+    return text
+
+
+def _instant(conn_id: str, key: str, value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        instant = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"Connection '{conn_id}': extra '{key}' is {value!r}: give an ISO date-time, e.g. "
+            "2026-03-02T12:00:00+00:00."
+        ) from exc
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

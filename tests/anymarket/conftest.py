@@ -24,6 +24,10 @@ integrations:
 """
 
 
+#: loja1's callback secret (connection extra ``callback_secret``): the receiver's URL ends with it.
+CALLBACK_SECRET = "test-callback-secret-0123456789abcdef"
+
+
 @dataclass
 class IntegrationEnv:
     sandbox: SandboxServer
@@ -45,7 +49,14 @@ def anymarket_connection(
         conn_type="http",
         host=sandbox.base_url,
         password=sandbox.token,
-        extra={"oi": sandbox.oi, "timeout": 5, "backoff_base": 0.01, "backoff_max": 0.05, **extra},
+        extra={
+            "oi": sandbox.oi,
+            "timeout": 5,
+            "backoff_base": 0.01,
+            "backoff_max": 0.05,
+            "callback_secret": CALLBACK_SECRET,
+            **extra,
+        },
     )
 
 

@@ -73,6 +73,24 @@ def test_callback_registration_and_delivery(
     assert api.post("/callbacks", json={"token": "x"}).status_code == 422
 
 
+def test_a_registration_is_updated_and_deleted(
+    sandbox: SandboxServer, api: Api, receiver: CallbackReceiver
+) -> None:
+    """PUT /callbacks/{id} moves a registration to a new URL (a rotated secret); DELETE removes it."""
+    old = api.post("/callbacks", json={"url": "http://127.0.0.1:9/old-secret", "orderActive": True}).json()
+    moved = api.put(f"/callbacks/{old['id']}", json={"url": receiver.url, "token": "t"})
+    assert moved.status_code == 200
+    assert moved.json() == {**old, "url": receiver.url, "token": "t"}  # flags kept
+    assert api.get(f"/callbacks/{old['id']}").json()["url"] == receiver.url
+    oid = _new_order(sandbox)
+    sandbox.admin.wait_deliveries_done(1)
+    assert receiver.received == [{"type": "ORDER", "content": {"id": str(oid), "oi": sandbox.oi}}]
+    assert api.put(f"/callbacks/{old['id']}", json={"token": "t"}).status_code == 422
+    assert api.put("/callbacks/999999", json={"url": receiver.url}).status_code == 404
+    assert api.delete(f"/callbacks/{old['id']}").status_code == 204
+    assert api.get("/callbacks").json() == []
+
+
 def test_callback_retries_then_succeeds(sandbox: SandboxServer, api: Api, receiver: CallbackReceiver) -> None:
     sandbox.admin.set_faults(callback_retry_delay=0.01)
     api.post("/callbacks", json={"url": receiver.url, "orderActive": True})

@@ -120,9 +120,11 @@ SHARED_PIECES: tuple[SharedPiece, ...] = (
     SharedPiece(
         "Callbacks receiver",
         ("plugins/anymarket/callbacks", "plugins/anymarket_plugin.py"),
-        "`/anymarket/callbacks/<integration>` on the api-server (or `python -m anymarket.callbacks`): "
-        "checks and queues; `import_orders` imports from the inbox",
-        ("callback_inbox",),
+        "`/anymarket/callbacks/<integration>/<secret>` on the api-server (or `python -m "
+        "anymarket.callbacks`): checks the secret, then the body, and queues; `import_orders` imports "
+        "from the inbox; `python -m anymarket.callbacks register` makes the secret and registers the URL "
+        "(`callbacks/registration.py`, also run by `test_connection`)",
+        ("callback_inbox", "callback_not_found"),
     ),
     SharedPiece(
         "Ops page",

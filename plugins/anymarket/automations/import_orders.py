@@ -56,6 +56,7 @@ AUTOMATION = Automation(
         "order_imports",
         "order_status_sync",
         "callback_inbox",
+        "callback_not_found",
         "sync_cursors",
         "links",
         "mappings",

@@ -11,12 +11,18 @@ order feed still carries every order), and a duplicate never resets the failed a
 successful import does — so re-posting an id that keeps failing cannot make it be fetched forever.
 Handled rows (processed or failed) are pruned :data:`RETENTION` after their last notification, so the
 table holds what is waiting plus about a week of history, not every callback ever received.
+
+An id whose ``GET`` answered 404 after a callback is remembered for :data:`NOT_FOUND_MEMORY`
+(``callback_not_found``): a callback for it meanwhile is acknowledged and not stored, so re-posting
+a forged id costs AnyMarket nothing more. A real order AnyMarket pushed before it was readable keeps
+its own row (retried each run until its attempts are spent), and the feed carries it anyway.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -25,12 +31,15 @@ from anymarket.mapping import models as m
 from anymarket.mapping.database import MappingDatabase, utcnow
 
 T = m.callback_inbox
+NF = m.callback_not_found
 #: Pending notifications one integration may hold; real traffic stays far below (each is imported
 #: within seconds), a flood of forged or unknown ids stops here.
 MAX_PENDING = 1000
 #: How long a handled notification is kept after it last arrived: long enough to look it up on the
 #: ops page and for a failed id's spent attempts to be remembered against re-posts.
 RETENTION = timedelta(days=7)
+#: How long an id whose GET answered 404 is remembered: a callback for it is answered 200, not stored.
+NOT_FOUND_MEMORY = timedelta(hours=1)
 
 
 class InboxFull(Exception):
@@ -45,50 +54,156 @@ class Notification:
     attempts: int
 
 
+@cache
+def _store_statements() -> tuple[sa.Select, sa.Update, sa.Insert]:
+    """The receiver's statements, built once (building them costs more than running them on SQLite):
+    the 404 memory look-up, the re-arm of an existing row and the insert under the cap."""
+    same = (
+        T.c.integration_id == sa.bindparam("b_integration"),
+        T.c.resource_type == sa.bindparam("b_type"),
+        T.c.resource_id == sa.bindparam("b_id"),
+    )
+    remembered = sa.select(NF.c.resource_id).where(
+        NF.c.integration_id == sa.bindparam("b_integration"),
+        NF.c.resource_type == sa.bindparam("b_type"),
+        NF.c.resource_id == sa.bindparam("b_id"),
+        NF.c.not_found_at >= sa.bindparam("b_since", type_=NF.c.not_found_at.type),
+    )
+    rearm = (
+        sa.update(T)
+        .where(*same)
+        .values(
+            # A row whose attempts are spent stays failed: the feed and the reconcile window bring it.
+            status=sa.case((T.c.attempts < CALLBACK_MAX_ATTEMPTS, "pending"), else_=T.c.status),
+            event=sa.bindparam("b_event", type_=T.c.event.type),
+            received_at=sa.bindparam("b_at", type_=T.c.received_at.type),
+        )
+    )
+    waiting = (
+        sa.select(sa.func.count())
+        .select_from(T)
+        .where(T.c.integration_id == sa.bindparam("b_integration"), T.c.status == "pending")
+        .scalar_subquery()
+    )
+    row = sa.select(
+        sa.bindparam("b_integration", type_=T.c.integration_id.type),
+        sa.bindparam("b_type", type_=T.c.resource_type.type),
+        sa.bindparam("b_id", type_=T.c.resource_id.type),
+        sa.literal("pending", type_=T.c.status.type),
+        sa.bindparam("b_event", type_=T.c.event.type),
+        sa.bindparam("b_at", type_=T.c.received_at.type),
+        sa.literal(0, type_=T.c.attempts.type),
+    ).where(waiting < sa.bindparam("b_cap", type_=sa.Integer))
+    insert = sa.insert(T).from_select(
+        ["integration_id", "resource_type", "resource_id", "status", "event", "received_at", "attempts"], row
+    )
+    return remembered, rearm, insert
+
+
 def store(
     mapping: MappingDatabase, integration_id: str, resource_type: str, resource_id: str, event: str | None
-) -> None:
+) -> str:
     """Record one notification (idempotent: a duplicate re-arms the existing row, unless its attempts
-    are spent). Raises :class:`InboxFull` for a new row beyond :data:`MAX_PENDING`."""
-    key = (
-        T.c.integration_id == integration_id,
-        T.c.resource_type == resource_type,
-        T.c.resource_id == resource_id,
-    )
-    rearm = {
-        # A row whose attempts are spent stays failed: the feed and the reconcile window bring it.
-        "status": sa.case((T.c.attempts < CALLBACK_MAX_ATTEMPTS, "pending"), else_=T.c.status),
-        "event": event,
-        "received_at": utcnow(),
+    are spent) and return ``"stored"``; ``"not_found"`` (nothing written) for an id remembered as 404.
+    Raises :class:`InboxFull` for a new row beyond :data:`MAX_PENDING`."""
+    remembered, rearm, insert = _store_statements()
+    now = utcnow()
+    params = {
+        "b_integration": integration_id,
+        "b_type": resource_type,
+        "b_id": resource_id,
+        "b_event": event,
+        "b_at": now,
+        "b_since": now - NOT_FOUND_MEMORY,
+        "b_cap": MAX_PENDING,
     }
-    with mapping.begin() as conn:
-        if conn.execute(sa.update(T).where(*key).values(**rearm)).rowcount:
-            return
     with mapping.engine.connect() as conn:
-        waiting = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(T)
-            .where(T.c.integration_id == integration_id, T.c.status == "pending")
-        ).scalar_one()
-    if waiting >= MAX_PENDING:
-        raise InboxFull(f"{waiting} callbacks of integration {integration_id} are waiting already")
+        if conn.execute(remembered, params).first() is not None:
+            return "not_found"
+    # One transaction: re-arm the row, else insert it only while fewer than MAX_PENDING wait — the
+    # count and the insert are one statement, under the integration's lock on PostgreSQL (SQLite
+    # runs one writer at a time), so concurrent callbacks cannot pass the cap together.
     try:
         with mapping.begin() as conn:
-            conn.execute(
-                sa.insert(T).values(
-                    integration_id=integration_id,
-                    resource_type=resource_type,
-                    resource_id=resource_id,
-                    status="pending",
-                    event=event,
-                    received_at=utcnow(),
-                    attempts=0,
+            if conn.dialect.name == "postgresql":
+                conn.execute(
+                    sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(f"inbox:{integration_id}")))
                 )
-            )
+            if conn.execute(rearm, params).rowcount:
+                return "stored"
+            inserted = conn.execute(insert, params).rowcount
     except sa.exc.IntegrityError:
         # The same notification arrived twice at once: the other request stored it first.
         with mapping.begin() as conn:
-            conn.execute(sa.update(T).where(*key).values(**rearm))
+            conn.execute(rearm, params)
+        return "stored"
+    if not inserted:
+        raise InboxFull(f"{MAX_PENDING} callbacks of integration {integration_id} are waiting already")
+    return "stored"
+
+
+def remember_not_found(
+    mapping: MappingDatabase, integration_id: str, resource_type: str, resource_id: str
+) -> None:
+    """``GET`` of this resource answered 404: callbacks for it are not stored for
+    :data:`NOT_FOUND_MEMORY`."""
+    key = (
+        NF.c.integration_id == integration_id,
+        NF.c.resource_type == resource_type,
+        NF.c.resource_id == resource_id,
+    )
+    with mapping.begin() as conn:
+        if conn.execute(sa.update(NF).where(*key).values(not_found_at=utcnow())).rowcount:
+            return
+    try:
+        with mapping.begin() as conn:
+            conn.execute(
+                sa.insert(NF).values(
+                    integration_id=integration_id,
+                    resource_type=resource_type,
+                    resource_id=resource_id,
+                    not_found_at=utcnow(),
+                )
+            )
+    except sa.exc.IntegrityError:
+        pass  # remembered by a racing import a moment ago
+
+
+def forget_not_found(
+    mapping: MappingDatabase, integration_id: str, resource_type: str, resource_id: str
+) -> None:
+    """The resource was read after all: its callbacks are stored again."""
+    with mapping.begin() as conn:
+        conn.execute(
+            sa.delete(NF).where(
+                NF.c.integration_id == integration_id,
+                NF.c.resource_type == resource_type,
+                NF.c.resource_id == resource_id,
+            )
+        )
+
+
+def recently_not_found(
+    mapping: MappingDatabase,
+    integration_id: str,
+    resource_type: str,
+    resource_id: str,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Did a ``GET`` of this resource answer 404 within :data:`NOT_FOUND_MEMORY`?"""
+    with mapping.engine.connect() as conn:
+        return (
+            conn.execute(
+                sa.select(NF.c.resource_id).where(
+                    NF.c.integration_id == integration_id,
+                    NF.c.resource_type == resource_type,
+                    NF.c.resource_id == resource_id,
+                    NF.c.not_found_at >= (now or utcnow()) - NOT_FOUND_MEMORY,
+                )
+            ).first()
+            is not None
+        )
 
 
 def pending(
@@ -122,9 +237,16 @@ def mark_processed(mapping: MappingDatabase, notification: Notification) -> None
 
 def prune(mapping: MappingDatabase, integration_id: str, *, now: datetime | None = None) -> int:
     """Delete the integration's handled rows (processed or failed) last notified before
-    :data:`RETENTION`; pending ones always stay. Returns how many went."""
-    cutoff = (now or utcnow()) - RETENTION
+    :data:`RETENTION`; pending ones always stay. Returns how many went. Forgets the 404s older than
+    :data:`NOT_FOUND_MEMORY` too (not counted)."""
+    now = now or utcnow()
+    cutoff = now - RETENTION
     with mapping.begin() as conn:
+        conn.execute(
+            sa.delete(NF).where(
+                NF.c.integration_id == integration_id, NF.c.not_found_at < now - NOT_FOUND_MEMORY
+            )
+        )
         return conn.execute(
             sa.delete(T).where(
                 T.c.integration_id == integration_id,

@@ -133,6 +133,17 @@ callback_inbox = sa.Table(
     sa.Index(None, "integration_id", "status"),
 )
 
+#: Resources whose GET answered 404 after a callback (a forged or not-yet-readable id): a callback
+#: for one of them is acknowledged and not stored for a while (anymarket.callbacks.inbox).
+callback_not_found = sa.Table(
+    "callback_not_found",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("resource_type", sa.String(32), primary_key=True),
+    sa.Column("resource_id", sa.String(64), primary_key=True),
+    sa.Column("not_found_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 history = sa.Table(
     "history",
     metadata,

@@ -259,6 +259,12 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         except AnyMarketAPIError as exc:
             if not row_level(exc):
                 raise
+            if source == "callback" and exc.status == 404:
+                # A forged id, or an order pushed before it is readable: its callbacks are not stored
+                # for a while (its own inbox row still retries; the feed carries a real order).
+                from anymarket.callbacks import inbox
+
+                inbox.remember_not_found(self.mapping, self.integration.id, "ORDER", order_id)
             self._failed(order_id, source, exc)
             return None
 
@@ -302,6 +308,8 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             inbox.mark_failed_attempt(self.mapping, notification, "import failed: see the order's history")
             return False
         inbox.mark_processed(self.mapping, notification)
+        if notification.attempts:  # it may have answered 404 before: its callbacks count again
+            inbox.forget_not_found(self.mapping, self.integration.id, "ORDER", notification.resource_id)
         return True
 
     def _drain_feed(self) -> None:

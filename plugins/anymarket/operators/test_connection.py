@@ -21,7 +21,8 @@ class AnyMarketTestConnectionOperator(AnyMarketBaseOperator):
     Inside: the base URL and token are checked when the hook reads the connection
     (:class:`~anymarket.connections.AnyMarketConnectionSettings`), the OI's form here; the token is
     proven by :meth:`~anymarket.hooks.anymarket.AnyMarketHook.stock_locals`, and the OI is read from
-    ``stockLocal.oi.value`` of the first ``GET /stocks`` rows (``_oi_seen_on_stock_rows``). Problems
+    ``stockLocal.oi.value`` of the first ``GET /stocks`` rows (``_oi_seen_on_stock_rows``); the
+    callback registration is checked and made good by ``_check_callbacks``. Problems
     raise :class:`~anymarket.errors.ConfigurationError` (fatal: no retry); a success is recorded as
     a ``connection`` history row.
 
@@ -53,13 +54,36 @@ class AnyMarketTestConnectionOperator(AnyMarketBaseOperator):
             )
         else:
             summary.set("oi_check", "confirmed by AnyMarket")
+        callbacks = self._check_callbacks(summary)
         self.record_history(
             entity_type="connection",
             entity_key=params.conn_id,
             action="test_connection",
             outcome="ok",
-            response={"warehouses": len(warehouses), "oi": oi},
+            response={"warehouses": len(warehouses), "oi": oi, "callbacks": callbacks},
         )
+
+    def _check_callbacks(self, summary: RunSummary) -> str:
+        """When the connection has a ``callback_base_url``, make sure AnyMarket posts order callbacks
+        to this integration's secret URL (:func:`anymarket.callbacks.registration.ensure_registered`)
+        and say so. A missing secret does not fail the run (the feed still brings every order): the
+        summary says what to run."""
+        from anymarket.callbacks import registration
+
+        if not self.hook.connection_settings.callback_base_url:
+            summary.set("callbacks", "off: the connection has no callback_base_url (the feed brings orders)")
+            return "off"
+        if not self.hook.connection_settings.callback_secret:
+            text = (
+                "NOT registered: the connection has no callback_secret; run `python -m anymarket.callbacks "
+                f"register --integration {self.integration.id}`"
+            )
+            self.log.warning("Callbacks: %s", text)
+            summary.set("callbacks", text)
+            return "no secret"
+        result = registration.ensure_registered(self.hook, self.integration.id)
+        summary.set("callbacks", result.describe())
+        return result.status
 
     def _oi_seen_on_stock_rows(self) -> str | None:
         body: dict[str, Any] = self.hook.get("/stocks", {"limit": 5, "offset": 0}) or {}

@@ -191,3 +191,95 @@ def test_handled_callbacks_are_pruned_after_the_retention_and_waiting_ones_stay(
     summary = shop.run(watch_seconds=0)
     assert summary["counts"]["callbacks_pruned"] == 2
     assert [r["resource_id"] for r in inbox_rows(shop)] == ["3"]  # pending: kept, whatever its age
+
+
+# -- the secret in the URL ------------------------------------------------------------------------
+
+
+def test_without_the_right_secret_nothing_is_stored_nor_told(shop: Shop, receiver: str) -> None:  # noqa: F811
+    """No secret (the old URL), a wrong one, one a character short, an unknown integration: the same
+    404, whatever the body — nothing says whether the integration exists."""
+    base, secret = receiver.rsplit("/", 1)
+    forged = [
+        base,  # the old secretless URL
+        f"{base}/{'x' * len(secret)}",
+        f"{base}/{secret[:-1]}",
+        f"{base}/{secret}x",
+        f"{base}/{secret}/extra",
+        receiver.replace("/loja1/", "/ghost/"),
+        f"{base}/{secret.upper()}",
+    ]
+    answers = {requests.post(url, json=_valid(), timeout=5).text for url in forged} | {
+        requests.post(forged[1], data=b"[" * 5000, timeout=5).text
+    }
+    assert answers == {'{"code":"404","message":"not found"}'}
+    assert inbox_rows(shop) == []
+    assert shop.env.sandbox.admin.requests() == []
+
+
+def test_an_integration_without_a_secret_refuses_every_callback_and_says_so_once(
+    shop: Shop, receiver: str, reconnect: Any, caplog: pytest.LogCaptureFixture  # noqa: F811
+) -> None:
+    reconnect(callback_secret=None)
+    base = receiver.rsplit("/", 1)[0]
+    with caplog.at_level("WARNING", logger="anymarket.callbacks.app"):
+        for url in (receiver, base, f"{base}/{'y' * 43}", receiver):
+            assert requests.post(url, json=_valid(), timeout=5).status_code == 404
+    lines = [r.getMessage() for r in caplog.records if "callback_secret" in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert "python -m anymarket.callbacks register --integration loja1" in lines[0]
+    assert inbox_rows(shop) == []
+
+
+def test_the_previous_secret_is_accepted_during_its_grace_period(
+    shop: Shop, receiver: str, reconnect: Any  # noqa: F811
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    base, old = receiver.rsplit("/", 1)
+    new = "rotated-secret-abcdefghijklmnopqrstuvwxyz"
+    soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    reconnect(callback_secret=new, callback_secret_previous=old, callback_secret_previous_until=soon)
+    assert requests.post(f"{base}/{new}", json=_valid(id="1"), timeout=5).status_code == 200
+    assert requests.post(f"{base}/{old}", json=_valid(id="2"), timeout=5).status_code == 200
+    assert sorted(r["resource_id"] for r in inbox_rows(shop)) == ["1", "2"]
+
+
+def test_the_previous_secret_is_refused_after_its_grace_period(
+    shop: Shop, receiver: str, reconnect: Any  # noqa: F811
+) -> None:
+    base, old = receiver.rsplit("/", 1)
+    new = "rotated-secret-abcdefghijklmnopqrstuvwxyz"
+    past = "2020-01-01T00:00:00Z"
+    reconnect(callback_secret=new, callback_secret_previous=old, callback_secret_previous_until=past)
+    assert requests.post(f"{base}/{old}", json=_valid(id="2"), timeout=5).status_code == 404
+    assert requests.post(f"{base}/{new}", json=_valid(id="1"), timeout=5).status_code == 200
+    assert [r["resource_id"] for r in inbox_rows(shop)] == ["1"]
+
+
+def test_an_id_that_answered_404_is_acknowledged_and_not_stored_for_an_hour(
+    shop: Shop,
+    receiver: str,  # noqa: F811
+) -> None:
+    """A forged (or not yet readable) id costs one GET per run while its row lasts; re-posting it
+    within the hour stores nothing and costs nothing."""
+    from datetime import timedelta
+
+    from anymarket.callbacks import inbox
+    from anymarket.mapping.database import utcnow
+
+    mapping = shop.env.mapping
+    assert requests.post(receiver, json=_valid(id="990000000001"), timeout=5).json() == {"status": "stored"}
+    shop.run(watch_seconds=0)  # GET /orders/990000000001 → 404: remembered
+    assert inbox.recently_not_found(mapping, "loja1", "ORDER", "990000000001")
+    [row] = inbox_rows(shop)
+    shop.env.sandbox.admin.clear_requests()
+    again = requests.post(receiver, json=_valid(id="990000000001"), timeout=5)
+    assert again.status_code == 200 and again.json()["status"] == "ignored"
+    assert inbox_rows(shop) == [row]  # not re-armed, not a new row
+    # An hour later it is forgotten (and pruned by the next run).
+    later = utcnow() + inbox.NOT_FOUND_MEMORY + timedelta(minutes=1)
+    assert not inbox.recently_not_found(mapping, "loja1", "ORDER", "990000000001", now=later)
+    inbox.prune(mapping, "loja1", now=later)
+    assert not inbox.recently_not_found(mapping, "loja1", "ORDER", "990000000001")
+    assert shop.env.sandbox.admin.requests() == []

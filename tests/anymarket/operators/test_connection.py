@@ -73,3 +73,47 @@ def test_refused_token_fails_with_a_clear_message(integration_env, monkeypatch) 
     with pytest.raises(AnyMarketAuthError, match="refused the token of connection 'anymarket_loja1'"):
         run_test_connection(env)
     assert env.mapping.last_run_summary("loja1", "test_connection")["outcome"] == "failed"
+
+
+def test_callbacks_off_without_a_public_base_url(integration_env) -> None:
+    summary = run_test_connection(integration_env)
+    assert summary["callbacks"].startswith("off")
+    paths = [r["path"] for r in integration_env.sandbox.admin.requests()]
+    assert paths == ["/v2/stocks/locals", "/v2/stocks"]
+
+
+def test_the_callback_url_is_registered_and_reported(integration_env, reconnect) -> None:
+    env = integration_env
+    reconnect(callback_base_url="https://airflow.loja1.example")
+
+    first = run_test_connection(env)
+    second = run_test_connection(env)
+
+    shown = "https://airflow.loja1.example/anymarket/callbacks/loja1/<secret>"
+    assert first["callbacks"].startswith(f"{shown}: registered now")
+    assert second["callbacks"].startswith(f"{shown}: registered, callback id")
+    assert (first["requests_used"], second["requests_used"]) == (4, 3)  # + GET (and POST) /callbacks
+    [registered] = _callbacks(env)
+    assert registered["url"].startswith("https://airflow.loja1.example/anymarket/callbacks/loja1/")
+    assert "test-callback-secret" not in str(first)
+    history = env.mapping.history_of("loja1", "connection", "anymarket_loja1")
+    assert history[-1]["response"]["callbacks"] == "registered"
+
+
+def test_a_missing_callback_secret_is_reported_not_fatal(integration_env, reconnect) -> None:
+    env = integration_env
+    reconnect(callback_base_url="https://airflow.loja1.example", callback_secret=None)
+
+    summary = run_test_connection(env)
+
+    assert "NOT registered" in summary["callbacks"]
+    assert "python -m anymarket.callbacks register --integration loja1" in summary["callbacks"]
+    assert _callbacks(env) == []
+
+
+def _callbacks(env) -> list[dict]:
+    import requests
+
+    return requests.get(
+        f"{env.sandbox.base_url}/callbacks", headers={"gumgaToken": env.sandbox.token}, timeout=5
+    ).json()

@@ -16,6 +16,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from anymarket.callbacks.app import create_app
+from tests.anymarket.conftest import CALLBACK_SECRET
 from tests.anymarket.operators.test_import_orders import Shop, order_spec
 
 
@@ -26,7 +27,8 @@ def shop(integration_env: Any, tmp_path: Any) -> Shop:
 
 @pytest.fixture
 def receiver(shop: Shop) -> Iterator[str]:
-    """The callback app under uvicorn on 127.0.0.1, mounted as under the api-server; yields its URL."""
+    """The callback app under uvicorn on 127.0.0.1, mounted as under the api-server; yields loja1's
+    URL (with its secret)."""
     root = FastAPI()
     root.mount("/anymarket", create_app())
     with socket.socket() as s:
@@ -37,20 +39,23 @@ def receiver(shop: Shop) -> Iterator[str]:
     thread.start()
     while not server.started:
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}/anymarket/callbacks/loja1"
+    yield f"http://127.0.0.1:{port}/anymarket/callbacks/loja1/{CALLBACK_SECRET}"
     server.should_exit = True
     thread.join(5)
 
 
-def register(shop: Shop, url: str) -> None:
-    sandbox = shop.env.sandbox
-    response = requests.post(
-        f"{sandbox.base_url}/callbacks",
-        json={"url": url, "orderActive": True},
-        headers={"gumgaToken": sandbox.token},
-        timeout=5,
-    )
-    assert response.status_code == 201
+def register(shop: Shop, url: str, reconnect: Any) -> None:
+    """What a deployment does: the connection says where the door is, the integration registers it."""
+    from anymarket.callbacks import registration
+    from anymarket.hooks.anymarket import AnyMarketHook
+
+    reconnect(callback_base_url=url.split("/anymarket/")[0])
+    result = registration.ensure_registered(AnyMarketHook(anymarket_conn_id="anymarket_loja1"), "loja1")
+    assert result.status == "created"
+    [registered] = requests.get(
+        f"{shop.env.sandbox.base_url}/callbacks", headers={"gumgaToken": shop.env.sandbox.token}, timeout=5
+    ).json()
+    assert registered["url"] == url and registered["orderActive"]
 
 
 def test_receiver_validates_oi_size_and_shape(shop: Shop, receiver: str) -> None:
@@ -79,15 +84,15 @@ def test_receiver_validates_oi_size_and_shape(shop: Shop, receiver: str) -> None
     )
     huge = {"type": "ORDER", "content": {"id": "1", "oi": oi}, "pad": "x" * 10_000}
     assert requests.post(receiver, json=huge, timeout=5).status_code == 400
-    other = receiver.replace("/loja1", "/ghost")
+    other = receiver.replace("/loja1/", "/ghost/")
     assert (
         requests.post(other, json={"type": "ORDER", "content": {"id": "1", "oi": oi}}, timeout=5).status_code
         == 404
     )
 
 
-def test_callback_imports_the_order_while_the_run_watches(shop: Shop, receiver: str) -> None:
-    register(shop, receiver)
+def test_callback_imports_the_order_while_the_run_watches(shop: Shop, receiver: str, reconnect: Any) -> None:
+    register(shop, receiver, reconnect)
     admin = shop.env.sandbox.admin
     result: dict[str, Any] = {}
     runner = threading.Thread(target=lambda: result.update(shop.run(watch_seconds=5)))
@@ -106,8 +111,10 @@ def test_callback_imports_the_order_while_the_run_watches(shop: Shop, receiver: 
     assert result["counts"]["callbacks"] == 1  # (how fast: bench/import_orders, callback latency)
 
 
-def test_callback_feed_and_backfill_at_once_import_exactly_once(shop: Shop, receiver: str) -> None:
-    register(shop, receiver)
+def test_callback_feed_and_backfill_at_once_import_exactly_once(
+    shop: Shop, receiver: str, reconnect: Any
+) -> None:
+    register(shop, receiver, reconnect)
     shop.run()  # the integration's first run (registers it in the mapping DB), before any order
     admin = shop.env.sandbox.admin
     orders = [admin.create_order(**order_spec()) for _ in range(5)]

@@ -28,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 BASE_URL = "http://anymarket.test/v2"
 TOKEN = "token-loja1"
 OI = "4242."
+CALLBACK_SECRET = "ops-test-callback-secret-0123456789"
 INTEGRATIONS = """\
 integrations:
   loja1:
@@ -93,7 +94,7 @@ def ops(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, airf
         conn_type="http",
         host=BASE_URL,
         password=TOKEN,
-        extra={"oi": OI, "requests_per_hour": 100},
+        extra={"oi": OI, "requests_per_hour": 100, "callback_secret": CALLBACK_SECRET},
     )
     erp = ErpDatabase(f"sqlite:///{tmp_path / 'erp.db'}")
     erp.create_schema()
@@ -293,8 +294,10 @@ def test_the_ui_cookie_authenticates_too(ops: Ops) -> None:
 
 
 def test_callbacks_stay_open_beside_the_page(ops: Ops) -> None:
+    """No login at the callback door: its secret URL is the credential (the secretless one is a 404)."""
     body = {"type": "ORDER", "content": {"id": "5005", "oi": OI}}
-    answer = ops.client.post("/anymarket/callbacks/loja1", json=body)
+    assert ops.client.post("/anymarket/callbacks/loja1", json=body).status_code == 404
+    answer = ops.client.post(f"/anymarket/callbacks/loja1/{CALLBACK_SECRET}", json=body)
     assert answer.status_code == 200 and answer.json() == {"status": "stored"}
     with ops.db.engine.connect() as c:
         assert c.execute(sa.select(m.callback_inbox.c.resource_id)).scalars().all() == ["5005"]
@@ -540,7 +543,7 @@ def test_the_plugin_mounts_one_app_and_adds_the_nav_link() -> None:
     assert app["url_prefix"] == "/anymarket"
     paths = {route.path for route in app["app"].routes}
     assert {
-        "/callbacks/{integration_id}",
+        "/callbacks/{integration_id}/{secret}",
         "/ops/",
         "/ops/{integration_id}",
         "/ops/{integration_id}/mappings",

@@ -118,6 +118,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         # and an order AnyMarket cannot serve yet (a callback ahead of its order) would otherwise
         # spend every attempt, and raise the alert, within seconds.
         self._callbacks_failed_this_run: set[int] = set()
+        self._callback_share_spent_until = 0.0
         self._summary = summary
         self._mark_after_backfill: list[tuple[str, str]] = []
         order_id = self.run_param(context, "order_id", self.order_id)
@@ -253,9 +254,15 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             self._alerts.append(f"{order_id}: {error[:300]}")
 
     def _fetch(self, order_id: str, source: str) -> dict[str, Any] | None:
-        """``GET /orders/{id}``; ``None`` (recorded as failed) when it cannot be read."""
+        """``GET /orders/{id}``; ``None`` (recorded as failed) when it cannot be read.
+
+        A callback's lookup is spent in the callback lane: never more than its share of the realtime
+        reserve, whoever posts ids at the door (see :meth:`_drain_inbox`)."""
+        from anymarket.budget import Lane
+
         try:
-            return self.hook.get(f"/orders/{order_id}")
+            with self.hook.lane_scope(Lane.CALLBACK if source == "callback" else self.hook.lane):
+                return self.hook.get(f"/orders/{order_id}")
         except AnyMarketAPIError as exc:
             if not row_level(exc):
                 raise
@@ -282,9 +289,17 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             self._summary.count("callbacks_pruned", pruned)
 
     def _drain_inbox(self) -> int:
-        """Import every pending ORDER callback; returns how many were handled."""
-        from anymarket.callbacks import inbox
+        """Import every pending ORDER callback; returns how many were handled.
 
+        When the callback share of the budget is spent, the callbacks left wait (not failed, their
+        attempts untouched) until it has room; the feed, in the realtime lane, still brings every
+        order meanwhile. Any other spent limit ends the run as usual."""
+        from anymarket.budget import CALLBACK_SHARE
+        from anymarket.callbacks import inbox
+        from anymarket.errors import RequestBudgetExhausted
+
+        if time_module.monotonic() < self._callback_share_spent_until:
+            return 0
         handled = 0
         while True:
             batch = [
@@ -295,8 +310,24 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             if not batch:
                 return handled
             for notification in batch:
-                if not self._handle_notification(notification):
-                    self._callbacks_failed_this_run.add(notification.id)
+                try:
+                    if not self._handle_notification(notification):
+                        self._callbacks_failed_this_run.add(notification.id)
+                except RequestBudgetExhausted as exc:
+                    if exc.what != CALLBACK_SHARE:
+                        raise
+                    self._callback_share_spent_until = time_module.monotonic() + exc.retry_after
+                    waiting = len(inbox.pending(self.mapping, self.integration.id, "ORDER"))
+                    self._summary.set("callbacks_waiting_for_budget", waiting)
+                    self.log.warning(
+                        "The callback share of the budget is spent (%d/%d): %d callback(s) wait for room "
+                        "(in %.0f s); the feed still brings every order.",
+                        exc.used,
+                        exc.limit,
+                        waiting,
+                        exc.retry_after,
+                    )
+                    return handled
                 handled += 1
 
     def _handle_notification(self, notification: Notification) -> bool:

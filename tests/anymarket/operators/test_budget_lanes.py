@@ -141,3 +141,29 @@ def test_a_full_resend_or_a_backfill_is_bulk_work(integration_env: Any) -> None:
     products = AnyMarketSyncProductsOperator(task_id="t", integration_id="loja1")
     assert products.budget_lane({"params": {}}) == "bulk"
     assert products.budget_lane({"params": {"product_code": "P1"}}) == "realtime"
+
+
+def test_callbacks_spend_only_their_share_and_the_feed_brings_the_rest(
+    integration_env: Any, tmp_path: Path, reconnect: Any
+) -> None:
+    from anymarket.callbacks import inbox
+    from tests.anymarket.operators.test_import_orders import Shop, order_spec
+
+    env = integration_env
+    shop = Shop(env, tmp_path)
+    orders = [env.sandbox.admin.create_order(**order_spec()) for _ in range(10)]
+    for order in orders:  # ten callbacks, genuine or not: the door cannot tell
+        assert inbox.store(env.mapping, "loja1", "ORDER", str(order["id"]), None) == "stored"
+    # 40 requests an hour: a 12-request reserve, of which callback lookups may use half.
+    reconnect(requests_per_hour=40)
+    summary = shop.run()
+
+    assert summary["callbacks_waiting_for_budget"] == 4
+    budget = RequestBudget(
+        env.mapping.engine, account=account_key(env.sandbox.base_url, env.sandbox.token), requests_per_hour=40
+    )
+    assert budget.used_last_hour("callback") == 6
+    assert all(len(shop.orders(order["id"])) == 1 for order in orders)  # the feed brought the other 4
+    waiting = inbox.pending(env.mapping, "loja1", "ORDER")
+    assert len(waiting) == 4 and {n.attempts for n in waiting} == {0}  # waiting, not failed
+    assert "waiting_for_budget" not in summary  # the run itself was not stopped

@@ -38,7 +38,15 @@ AUTOMATION = Automation(
         "product_brands",
         "product_categories",
     ),
-    state_tables=("product_sync", "product_rejected", "price_sent", "links", "mappings", "sync_cursors"),
+    state_tables=(
+        "product_sync",
+        "product_rejected",
+        "price_sent",
+        "stock_sent",
+        "links",
+        "mappings",
+        "sync_cursors",
+    ),
     params={
         "product_code": Param(
             None,

@@ -148,6 +148,28 @@ class CatalogState:
         rows = [_link(code, sku_id, sku_hash, {"product": product_code}) for code, sku_id, sku_hash in skus]
         self.mapping.link_many(self.integration_id, "sku", rows, conn=conn)
 
+    def record_stock_sent(self, rows: list[tuple[str, str, int, int | None]], conn: Connection) -> None:
+        """``rows``: (SKU code, AnyMarket SKU id, amount, additional time) a product creation carried
+        for AnyMarket's default warehouse, recorded in ``stock_sent`` as send stock records an
+        accepted row without ``stockLocalId`` (``''``), so its next run sends only what differs."""
+        now = utcnow()
+        values = [
+            {
+                "integration_id": self.integration_id,
+                "sku_code": code,
+                "stock_local_id": "",
+                "anymarket_id": sku_id,
+                "quantity": amount,
+                "cost": None,
+                "additional_time": additional_time,
+                "sent_at": now,
+            }
+            for code, sku_id, amount, additional_time in rows
+        ]
+        upsert_many(
+            conn, m.stock_sent, values, ("anymarket_id", "quantity", "cost", "additional_time", "sent_at")
+        )
+
     def record_prices_sent(
         self, product_id: str, prices: list[tuple[str, str, float, float]], conn: Connection
     ) -> None:

@@ -51,12 +51,16 @@ class ProductSyncer:
         settings: ProductSettings,
         summary: RunSummary,
         record_history: Callable[..., None],
+        stock_in_default_warehouse: bool = True,
     ) -> None:
+        """:param stock_in_default_warehouse: send stock sends rows without a ``stockLocalId`` (any
+        rule but ``mapped_deposits``), so what a creation's ``amount`` set is what it would send."""
         self.hook = hook
         self.state = state
         self.settings = settings
         self.summary = summary
         self.record_history = record_history
+        self.stock_in_default_warehouse = stock_in_default_warehouse
 
     # -- entry points -------------------------------------------------------------------------------
 
@@ -188,6 +192,22 @@ class ProductSyncer:
         self.summary.count("skus_created", len(created.get("skus") or []))
         self._link_remote(payload, current, created, product_hash=payload.product_hash)
         self._record_prices_sent(payload, created)
+        self._record_stock_sent(payload, created)
+
+    def _record_stock_sent(self, payload: ProductPayload, created: dict[str, Any]) -> None:
+        """The creation set each SKU's ``amount`` (0) and ``additionalTime`` in AnyMarket's default
+        warehouse: tell send stock, which would otherwise send a SKU without stock its 0 again."""
+        if not self.stock_in_default_warehouse:
+            return
+        rows = []
+        for sku in created.get("skus") or []:
+            code = str(sku.get("partnerId"))
+            body = payload.sku_bodies.get(code)
+            if body is not None:
+                crossdocking = body["additionalTime"] if self.settings.send_crossdocking else None
+                rows.append((code, str(sku["id"]), body["amount"], crossdocking))
+        with self.state.mapping.begin() as conn:
+            self.state.record_stock_sent(rows, conn)
 
     def _record_prices_sent(self, payload: ProductPayload, created: dict[str, Any]) -> None:
         """The SKU prices the creation carried are AnyMarket's now: tell send prices, which would

@@ -94,6 +94,7 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             settings=settings,
             summary=summary,
             record_history=self.record_history,
+            stock_in_default_warehouse=self.integration.stock.rule != "mapped_deposits",
         )
         translation = self._translation() if codes else None
         progress = self.track_progress(what="products", total=len(codes)) if codes else None

@@ -650,6 +650,36 @@ def test_prices_a_creation_carried_are_not_sent_again(shop: dict[str, Any]) -> N
     assert put["body"] == {"price": 59.9, "sellPrice": 45.5} and second["counts"]["sent"] == 1
 
 
+def send_stock() -> dict[str, Any]:
+    from anymarket.operators.send_stock import AnyMarketSendStockOperator
+
+    operator = AnyMarketSendStockOperator(task_id="send_stock", integration_id="loja1")
+    return operator.execute({"run_id": "stock", "params": {}})
+
+
+def test_stock_a_creation_carried_is_not_sent_again(shop: dict[str, Any]) -> None:
+    """A new product's POST sets each SKU's amount (0) and crossdocking in the default warehouse: send
+    stock then sends only the SKUs whose ERP stock differs, in one PUT /stocks."""
+    from tests.anymarket.operators.test_send_stock import set_balances
+
+    erp = shop["env"].erp
+    erp_exec(erp, "INSERT INTO deposits (id, code, name, is_default, active) VALUES (1, 'SP', 'CD SP', 1, 1)")
+    set_balances(erp, ("P2-AZU-M", "SP", 7))
+    shop["env"].sandbox.admin.create_stock_local("CD SP", default_local=True)
+    run(shop)
+    seq = last_seq(shop)
+
+    first = send_stock()
+
+    [put] = requests_since(shop, seq)
+    sku_id = shop["env"].mapping.links_of("loja1", "sku")["P2-AZU-M"]
+    assert (put["method"], put["path"]) == ("PUT", "/v2/stocks")
+    assert [(row["id"], row["quantity"]) for row in put["body"]] == [(int(sku_id), 7)]
+    assert first["counts"]["sent"] == 1
+    seq = last_seq(shop)
+    assert send_stock()["counts"].get("sent", 0) == 0 and requests_since(shop, seq) == []
+
+
 def test_markup_prices_are_left_to_send_prices(shop: dict[str, Any]) -> None:
     """With a markup AnyMarket calculates the price from ours: send prices sends its own figure."""
     settings(shop, price_format="markup", price_factor=1.5)

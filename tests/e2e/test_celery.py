@@ -26,6 +26,7 @@ import pytest
 import sqlalchemy as sa
 
 from anymarket.budget import RequestBudget, account_key
+from anymarket.mapping import models as m
 from anymarket.settings import load_integrations
 from anymarket_sandbox.server import SandboxServer
 from tests.e2e.shop import (
@@ -123,6 +124,8 @@ def celery_env(
                 "automations": ["import_orders"],
                 "schedules": daily,
                 "orders": {"callback_watch_seconds": 1, "reconcile_days": 0},
+                # No pacing: the bulk lane may burst its whole share, so the test shows the shares.
+                "budget": {"bulk_burst": 1.0},
             }
             for integration_id in ("race", "budget")
         },
@@ -254,19 +257,43 @@ def test_two_workers_racing_on_the_same_orders_import_each_once(celery_env: Cele
     assert write_backs == Counter({str(order_id): 1 for order_id in order_ids})
 
 
-def test_request_budget_holds_across_workers(celery_env: CeleryEnv) -> None:
+def test_request_budget_and_its_realtime_reserve_hold_across_workers(celery_env: CeleryEnv) -> None:
+    """A backfill (bulk lane) and a feed import (realtime lane) of one account spend its budget on
+    the two workers at once: together never more than the budget, the backfill never more than
+    bulk's share (17 of 25: 8 stay reserved), and both end cleanly waiting — no failure, no retry."""
     sandbox, airflow = celery_env.sandbox, celery_env.airflow
-    # Each import needs a listing plus a request per order: 2 x 41 requests against a budget of 25.
+    dag_id = "anymarket_budget__import_orders"
+    # Each import alone wants a request or two per order: far more than the budget of 25.
     order_ids = create_orders(sandbox, celery_env.sku, f"{DAY}T11:00:00-03:00", count=40, oi=BUDGET_OI)
-    # Slow enough that both runs are spending at the same time. The budget runs out mid-run: the
-    # attempt stops (its orders stay queued) and waits for a retry.
-    with racing_listings(sandbox, latency_ms=300):
-        tis = race(airflow, "anymarket_budget__import_orders", {"success", "failed", "up_for_retry"})
+    sandbox.admin.set_faults(latency_ms=500)  # slow enough that both runs are spending together
+    try:
+        airflow.trigger(dag_id, {})  # the regular import: the feed, realtime
+        airflow.api(
+            "POST",
+            "/api/v2/backfills",
+            json={
+                "dag_id": dag_id,
+                "from_date": f"{DAY}T00:00:00Z",
+                "to_date": f"{DAY}T12:00:00Z",
+                "max_active_runs": 1,
+                "reprocess_behavior": "none",
+            },
+        )
+
+        def done() -> list[dict[str, Any]] | None:
+            airflow.check_running()
+            runs = [r for r in airflow.dag_runs(dag_id) if r["run_type"] in ("manual", "backfill")]
+            tis = [ti for run in runs for ti in airflow.task_instances(dag_id, run["dag_run_id"])]
+            settled = {"success", "failed", "up_for_retry"}
+            return tis if len(tis) == 2 and all(ti["state"] in settled for ti in tis) else None
+
+        tis = wait_until(f"both import runs of {dag_id}", done, timeout=180, interval=2)
+    finally:
+        sandbox.admin.set_faults(latency_ms=0)
 
     assert {ti["hostname"] for ti in tis} == set(WORKERS)
+    assert {ti["state"] for ti in tis} == {"success"}  # a spent lane is not a failure
     sent = [r for r in sandbox.admin.requests() if r["oi"] == BUDGET_OI]
-    listings = [r for r in sent if r["path"] == "/v2/orders"]
-    assert len(listings) == 2, [(r["method"], r["path"]) for r in sent]  # both runs spent from it
     # Every request the budget allowed (the first scheduled run's included), and not one more.
     assert len(sent) == BUDGET
     assert not [r for r in sent if r["status"] == 429]
@@ -276,6 +303,17 @@ def test_request_budget_holds_across_workers(celery_env: CeleryEnv) -> None:
             engine, account=account_key(sandbox.base_url, BUDGET_TOKEN), requests_per_hour=BUDGET
         )
         assert budget.used_last_hour() == BUDGET
+        bulk, realtime = budget.used_last_hour("bulk"), budget.used_last_hour("realtime")
+        assert 0 < bulk <= BUDGET - budget.limits.reserve == 17
+        assert realtime >= budget.limits.reserve == 8
+        with engine.connect() as conn:
+            outcomes = conn.execute(
+                sa.select(m.run_summaries.c.summary["budget_lane"].as_string(), m.run_summaries.c.outcome)
+                .where(m.run_summaries.c.integration_id == "budget")
+                .order_by(m.run_summaries.c.id.desc())
+                .limit(2)
+            ).all()
+        assert sorted(outcomes) == [("bulk", "waiting"), ("realtime", "waiting")]
     finally:
         engine.dispose()
     imported = erp_order_counts(celery_env.erp_url, order_ids)

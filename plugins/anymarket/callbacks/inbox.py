@@ -20,6 +20,7 @@ its own row (retried each run until its attempts are spent), and the feed carrie
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -207,21 +208,37 @@ def recently_not_found(
 
 
 def pending(
-    mapping: MappingDatabase, integration_id: str, resource_type: str, *, limit: int = 200
+    mapping: MappingDatabase,
+    integration_id: str,
+    resource_type: str,
+    *,
+    limit: int = 200,
+    exclude: Collection[int] = (),
 ) -> list[Notification]:
-    """Pending notifications, oldest first."""
+    """Pending notifications, those that never failed first, then oldest first; ``exclude``: row ids
+    the caller already tried (a run skips what failed in it, and must still reach what is behind)."""
+    query = sa.select(T.c.id, T.c.resource_id, T.c.received_at, T.c.attempts).where(
+        T.c.integration_id == integration_id,
+        T.c.resource_type == resource_type,
+        T.c.status == "pending",
+    )
+    if exclude:
+        query = query.where(T.c.id.not_in(list(exclude)))
     with mapping.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(T.c.id, T.c.resource_id, T.c.received_at, T.c.attempts)
-            .where(
+        rows = conn.execute(query.order_by(T.c.attempts, T.c.received_at, T.c.id).limit(limit))
+        return [Notification(r.id, r.resource_id, r.received_at, r.attempts) for r in rows]
+
+
+def count_pending(mapping: MappingDatabase, integration_id: str, resource_type: str) -> int:
+    """How many notifications of the type wait (for a summary; :func:`pending` reads a batch)."""
+    with mapping.engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.count()).where(
                 T.c.integration_id == integration_id,
                 T.c.resource_type == resource_type,
                 T.c.status == "pending",
             )
-            .order_by(T.c.received_at, T.c.id)
-            .limit(limit)
-        )
-        return [Notification(r.id, r.resource_id, r.received_at, r.attempts) for r in rows]
+        ).scalar_one()
 
 
 def mark_processed(mapping: MappingDatabase, notification: Notification) -> None:

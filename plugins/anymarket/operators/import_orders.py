@@ -302,11 +302,9 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
             return 0
         handled = 0
         while True:
-            batch = [
-                notification
-                for notification in inbox.pending(self.mapping, self.integration.id, "ORDER")
-                if notification.id not in self._callbacks_failed_this_run
-            ]
+            batch = inbox.pending(
+                self.mapping, self.integration.id, "ORDER", exclude=self._callbacks_failed_this_run
+            )
             if not batch:
                 return handled
             for notification in batch:
@@ -317,7 +315,9 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
                     if exc.what != CALLBACK_SHARE:
                         raise
                     self._callback_share_spent_until = time_module.monotonic() + exc.retry_after
-                    waiting = len(inbox.pending(self.mapping, self.integration.id, "ORDER"))
+                    # Not yet tried in this run (those that failed in it wait for the next run anyway).
+                    pending = inbox.count_pending(self.mapping, self.integration.id, "ORDER")
+                    waiting = pending - len(self._callbacks_failed_this_run)
                     self._summary.set("callbacks_waiting_for_budget", waiting)
                     self.log.warning(
                         "The callback share of the budget is spent (%d/%d): %d callback(s) wait for room "

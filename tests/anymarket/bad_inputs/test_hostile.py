@@ -301,3 +301,80 @@ def test_deep_nesting_newline_ids_and_other_types(door: Door) -> None:
         assert answers[f"{kind} type"] == (200, "ignored")
     assert door.rows() == 0
     assert "Traceback" not in door.log.read_text()
+
+
+def test_a_flood_of_unknown_ids_spends_only_the_callback_share(
+    door: Door, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import that follows a full inbox of made-up ids: their GETs stop at the callback share of
+    the realtime reserve (750 of 5 000 an hour), the run goes on with the feed, and the rest of the
+    account's budget is still there for every other automation."""
+    from anymarket.budget import Lane, RequestBudget, account_key
+    from anymarket.callbacks import inbox
+    from anymarket.erp.database import ErpDatabase
+    from anymarket.operators.import_orders import AnyMarketImportOrdersOperator
+
+    statuses, _ = flood(door, [(door.path, order(door, str(770_000_000_000 + n))) for n in range(1500)])
+    assert statuses == {200: inbox.MAX_PENDING, 429: 1500 - inbox.MAX_PENDING}
+    ErpDatabase(f"sqlite:///{tmp_path / 'erp.db'}").create_schema()
+    settings = tmp_path / "integrations.yaml"
+    settings.write_text(
+        "integrations:\n  loja1:\n    name: Loja 1\n    environment: sandbox\n"
+        "    alert_emails: [ops@loja1.example]\n    orders: {reconcile_days: 0}\n"
+    )
+    monkeypatch.setenv("ANYMARKET_INTEGRATIONS_FILE", str(settings))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ANYMARKET_MAPPING_DB",
+        json.dumps({"conn_type": "sqlite", "host": door.mapping.engine.url.database}),
+    )
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ANYMARKET_LOJA1_ERP",
+        json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "erp.db")}),
+    )
+    sandbox = door.sandbox
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_ANYMARKET_LOJA1",
+        json.dumps(
+            {
+                "conn_type": "http",
+                "host": sandbox.base_url,
+                "password": sandbox.token,
+                "extra": {"oi": sandbox.oi, "callback_secret": SECRET, "timeout": 5},
+            }
+        ),
+    )
+    with door.mapping.begin() as conn:
+        conn.execute(sa.delete(models.request_budget_usage))
+
+    started = time.perf_counter()
+    summary = AnyMarketImportOrdersOperator(
+        task_id="import_orders", integration_id="loja1", watch_seconds=0
+    ).execute({"run_id": "hostile", "params": {}})
+    seconds = time.perf_counter() - started
+
+    budget = RequestBudget(
+        door.mapping.engine, account=account_key(sandbox.base_url, sandbox.token), requests_per_hour=5000
+    )
+    share = budget.limits.callback
+    logged = sandbox.admin.requests()
+    lookups = [
+        r
+        for r in logged
+        if r["method"] == "GET" and r["path"].startswith("/v2/orders/") and r["path"][11:].isdigit()
+    ]
+    after_lookups = [r["path"] for r in logged[len(lookups) :]]
+    print(
+        f"\na full inbox of unknown ids imported: {len(lookups)} GET /orders/{{id}} (callback share {share} "
+        f"of the {budget.limits.reserve}-request reserve), {summary['callbacks_waiting_for_budget']} left "
+        f"waiting, then {after_lookups}; the run {summary.get('waiting_for_budget', 'went on')}; "
+        f"{budget.used_last_hour()} of 5000 requests spent, in {seconds:.0f} s"
+    )
+    assert len(lookups) == share == budget.used_last_hour(Lane.CALLBACK)
+    assert summary["callbacks_waiting_for_budget"] == inbox.MAX_PENDING - share
+    assert "/v2/orders/feeds" in after_lookups  # the feed, realtime work, still ran
+    assert "waiting_for_budget" not in summary and "error" not in summary
+    for _ in range(100):  # and every other automation still finds room
+        budget.acquire(lane=Lane.REALTIME)
+    # The next callback for one of those ids is acknowledged without being stored or looked up.
+    answer = requests.post(door.url, data=order(door, lookups[0]["path"][11:]), timeout=5)
+    assert answer.status_code == 200 and answer.json()["status"] == "ignored"

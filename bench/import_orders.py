@@ -38,6 +38,8 @@ from anymarket_sandbox.server import SandboxServer  # noqa: E402
 DAY = "2026-03-02"
 #: The issue's target for requests per imported order in steady state: fetch + ack, pages amortised.
 STEADY_TARGET = 2.05
+#: The bench integration's callback secret: the receiver's URL ends with it (README, callbacks).
+CALLBACK_SECRET = "bench-callback-secret-3b9f0c1d7e2a"
 
 
 def setup(work: Path, sandbox: SandboxServer, *, send_partner_id: bool) -> ErpDatabase:
@@ -50,7 +52,7 @@ def setup(work: Path, sandbox: SandboxServer, *, send_partner_id: bool) -> ErpDa
         "conn_type": "http",
         "host": sandbox.base_url,
         "password": sandbox.token,
-        "extra": {"oi": sandbox.oi},
+        "extra": {"oi": sandbox.oi, "callback_secret": CALLBACK_SECRET},
     }
     os.environ["AIRFLOW_CONN_ANYMARKET_BENCH"] = json.dumps(conn)
     sqlite_connections(erp=work / "erp.db", mapping=work / "mapping.db")
@@ -184,7 +186,10 @@ def callbacks(count: int) -> None:
             time.sleep(0.01)
         requests.post(
             f"{sandbox.base_url}/callbacks",
-            json={"url": f"http://127.0.0.1:{port}/anymarket/callbacks/bench", "orderActive": True},
+            json={
+                "url": f"http://127.0.0.1:{port}/anymarket/callbacks/bench/{CALLBACK_SECRET}",
+                "orderActive": True,
+            },
             headers={"gumgaToken": sandbox.token},
             timeout=5,
         ).raise_for_status()

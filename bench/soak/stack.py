@@ -64,7 +64,9 @@ CONNECTION_EXTRA = {
     "backoff_base": 0.5,
     "backoff_max": 4,
     "max_retry_after": 5,
+    "callback_secret": "soak-callback-secret-5d1e9a7c4b20",
 }
+CALLBACK_SECRET = CONNECTION_EXTRA["callback_secret"]
 #: Order settings that make a run short and the safety nets frequent.
 ORDER_SETTINGS = {"callback_watch_seconds": 20, "pending_recheck_minutes": 1, "reconcile_days": 1}
 
@@ -229,7 +231,7 @@ class Stack:
             f"{self.sandbox_url}/v2/callbacks",
             headers={"gumgaToken": TOKEN},
             json={
-                "url": f"http://127.0.0.1:{self.airflow_port}/anymarket/callbacks/{INTEGRATION}",
+                "url": f"http://127.0.0.1:{self.airflow_port}/anymarket/callbacks/{INTEGRATION}/{CALLBACK_SECRET}",
                 "orderActive": True,
             },
             timeout=10,

@@ -1,7 +1,8 @@
 """The ops page: server-rendered HTML under ``/anymarket/ops/`` on Airflow's api-server.
 
 ``create_app`` is the one FastAPI app the ``anymarket`` plugin mounts at ``/anymarket``: the
-callback receiver unchanged (``/anymarket/callbacks/<id>``, open, see :mod:`anymarket.callbacks.app`)
+callback receiver unchanged (``/anymarket/callbacks/<id>/<secret>``, no login: its secret URL is the
+credential, see :mod:`anymarket.callbacks.app`)
 plus these routes, each behind Airflow's login (:mod:`anymarket.ops.auth`):
 
 * ``/ops/`` — the integrations, with their connection state and held orders;

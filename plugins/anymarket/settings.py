@@ -111,7 +111,25 @@ class OrderSettings(_Settings):
     send_nfe_xml_mercado_livre: bool = True
     send_nfe_xml_other_marketplaces: bool = False
     allow_status_regression: bool = False
-    default_sales_operation: str | None = None
+    default_sales_operation: str | None = Field(
+        None, description="ERP sales operation (natureza de operação) code for imported orders"
+    )
+    contributor_sales_operation: str | None = Field(
+        None, description="ERP sales operation for ICMS-contributor buyers (with a state tax id)"
+    )
+    sales_operation_by_channel: dict[str, str] = Field(
+        default_factory=dict,
+        description="ERP sales operation per 'MARKETPLACE:account', 'MARKETPLACE' or ERP sales channel",
+    )
+    require_intermediary: bool = Field(
+        False, description="hold marketplace orders without an intermediary mapping (NF-e infIntermed)"
+    )
+    own_store_marketplaces: list[str] = Field(
+        default_factory=lambda: ["ECOMMERCE"],
+        description="AnyMarket marketPlace values that are the seller's own store: no intermediary",
+    )
+    require_sales_channel: bool = Field(False, description="hold orders whose sales channel is not mapped")
+    contact_name_format: Literal["as_received", "title_case", "upper"] = "as_received"
     default_payment_method: str | None = None
     # Import orders: how often the safety nets run and how long a run keeps serving callbacks.
     send_partner_id: bool = Field(True, description="write the ERP order code back to AnyMarket")

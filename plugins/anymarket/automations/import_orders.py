@@ -37,7 +37,7 @@ AUTOMATION = Automation(
         "anymarket.orders.status_state",
         "anymarket.callbacks.inbox",
     ),
-    rules=("anymarket.orders.validation",),
+    rules=("anymarket.orders.validation", "anymarket.orders.fiscal"),
     erp_queries=(
         "order_reference_data",
         "list_deposits",
@@ -45,6 +45,7 @@ AUTOMATION = Automation(
         "order_skus_by_code",
         "order_upsert_customer",
         "order_insert",
+        "order_insert_payment",
         "order_insert_item",
         "order_reserve_stock",
         "order_items_of",
@@ -92,9 +93,16 @@ feed** (`GET /orders/feeds`, read until drained) and **backfill**
 `orders.cutoff_date`). Once a day the last `orders.reconcile_days` days are listed again.
 
 Each order, in one ERP transaction: the customer (by CPF/CNPJ), one sales order per shipping deposit
-(Multi-CD, codes `AM-<id>`, `AM-<id>-2`…), items and stock reservations. An unmapped carrier, an
-unknown SKU or an unmapped warehouse **holds** the order: it is listed in every run summary and
-imported as soon as the mapping exists. Updates: paid, cancelled (reservations released), address;
+(Multi-CD, codes `AM-<id>`, `AM-<id>-2`…), items and stock reservations, and what the ERP needs to
+invoice it untouched: the natureza de operação by rule (`orders.contributor_sales_operation` for a
+buyer with a state tax id, `orders.sales_operation_by_channel`, `orders.default_sales_operation`),
+the intermediador of a marketplace sale (the `intermediary` mapping: CNPJ and name; the seller's id
+from the order's `intermediateRegistrationId`), every payment with its installments and the
+marketplace and gateway fees, the sales channel. An unmapped carrier, an unknown SKU, an unmapped
+warehouse — and, when the settings require them, a missing intermediary mapping
+(`orders.require_intermediary`), sales channel (`orders.require_sales_channel`) or ERP sales
+operation — **holds** the order: it is listed in every run summary and imported as soon as the
+mapping exists, never half-ready. Updates: paid, cancelled (reservations released), address;
 statuses never move backwards unless `orders.allow_status_regression`. The ERP code is written back
 with `PUT /orders/partnerid/{id}` (`orders.send_partner_id`, one request per new order).
 
@@ -117,6 +125,6 @@ retried every run; a callback is tried 5 times, then left to the feed and the da
 item AnyMarket sends without a sound id and token fails the run at once.
 
 Settings: `orders.*`, `stock.default_deposit`; mappings carrier, payment_method, sales_channel,
-order_status_import, deposit.
+order_status_import, deposit, intermediary.
 """,
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
@@ -113,6 +114,21 @@ def _split_sqlite_script(script: str) -> list[str]:
     if _has_code(buffer):
         statements.append(buffer.strip())
     return statements
+
+
+_ADD_COLUMN = re.compile(r"^\s*ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\b", re.IGNORECASE)
+
+
+def _execute_sqlite(cursor: Any, statement: str) -> None:
+    """Run one schema statement; an ``ALTER TABLE … ADD COLUMN`` of a column that exists already (a
+    database created with it, or upgraded before) is skipped: SQLite has no ``ADD COLUMN IF NOT
+    EXISTS``, and the schema file upgrades older databases with plain ``ADD COLUMN`` lines."""
+    code = "\n".join(line for line in statement.splitlines() if not line.strip().startswith("--"))
+    try:
+        cursor.execute(statement)
+    except sqlite3.OperationalError as exc:
+        if not (_ADD_COLUMN.match(code) and "duplicate column name" in str(exc).lower()):
+            raise
 
 
 def _has_code(chunk: str) -> bool:
@@ -343,7 +359,7 @@ class ErpDatabase:
                 try:
                     if self.dialect == "sqlite":
                         for statement in _split_sqlite_script(script):
-                            cursor.execute(statement)
+                            _execute_sqlite(cursor, statement)
                     else:
                         cursor.execute(script)
                 finally:

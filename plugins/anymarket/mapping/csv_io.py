@@ -4,7 +4,8 @@ Ops manage every mapping kind (``models.MAPPING_KINDS``) without code: export a 
 edit it in a spreadsheet, import it back — from the ops page (download/upload) or the
 ``manage_mappings`` DAG. One file per kind, named after it (``carriers.csv``); its columns are the
 mapping's key, its value and the attributes the automations read (``counts_toward_balance`` for
-deposits, ``tracking_url_template`` for carriers), plus an informational ``source`` column.
+deposits, ``tracking_url_template`` for carriers, ``intermediary_name`` and ``seller_id`` for
+intermediaries), plus an informational ``source`` column.
 
 Import rules:
 
@@ -36,6 +37,7 @@ import sqlalchemy as sa
 from anymarket.errors import AnyMarketError, FatalError
 from anymarket.mapping import models as m
 from anymarket.mapping.database import utcnow
+from anymarket.orders.fiscal import is_valid_cnpj
 from anymarket.vocabulary import CANCELED, RANK
 
 if TYPE_CHECKING:
@@ -84,6 +86,15 @@ def _digits(value: str) -> str | None:
 
 def _type_value(value: str) -> str | None:
     return None if ":" in value.strip(":") else f"must be 'type:value' (e.g. 'Cor:Azul'), got {value!r}"
+
+
+def _cnpj(value: str) -> str | None:
+    digits = re.sub(r"[.\-/\s]", "", value)
+    if not digits.isdigit() or len(digits) != 14:
+        return f"must be a CNPJ of 14 digits, got {value!r}"
+    if not is_valid_cnpj(digits):
+        return f"{value!r} is not a valid CNPJ (check digits)"
+    return None
 
 
 def _tracking_template(value: str) -> str | None:
@@ -170,6 +181,13 @@ SPECS: dict[str, KindSpec] = {
             "sales_channels.csv",
             Column("anymarket_channel", wildcard=True),
             Column("erp_code", erp="sales_channel"),
+        ),
+        KindSpec(
+            "intermediary",
+            "intermediaries.csv",
+            Column("anymarket_marketplace"),
+            Column("intermediary_cnpj", check=_cnpj),
+            (Column("intermediary_name", required=False), Column("seller_id", required=False)),
         ),
     )
 }

@@ -43,6 +43,10 @@ MAPPING_KINDS = {
     "payment_method": "AnyMarket paymentMethodNormalized → ERP payment method code ('*' = default)",
     "carrier": "AnyMarket carrier / shipping type → ERP carrier code (attributes: tracking_url_template)",
     "sales_channel": "AnyMarket 'MARKETPLACE:account' → ERP sales channel code",
+    "intermediary": (
+        "AnyMarket marketplace ('MARKETPLACE' or 'MARKETPLACE:account') → the intermediary's CNPJ "
+        "(attributes: intermediary_name, seller_id)"
+    ),
 }
 
 

@@ -215,7 +215,11 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
                 entity_key=order_id,
                 action=f"import:{source}",
                 outcome={"held": "held", "skipped": "skipped", "waiting": "skipped"}.get(outcome.kind, "ok"),
-                response={"result": outcome.kind, "erp_order_codes": list(outcome.erp_order_codes)},
+                response={
+                    "result": outcome.kind,
+                    "erp_order_codes": list(outcome.erp_order_codes),
+                    **({"commercial": outcome.commercial} if outcome.commercial else {}),
+                },
                 error=outcome.detail or None,
             )
         if outcome.kind == "created":

@@ -28,7 +28,12 @@ DEPOSIT_REPORT_KEYS = {
     "linked_to_missing_warehouse": "mapped to a warehouse AnyMarket no longer has",
 }
 #: The mapping kind (CSV file) that releases an order held for each reason (the text before ':').
-HOLD_FIXES = {"unmapped carrier": "carrier", "unmapped warehouse": "deposit"}
+HOLD_FIXES = {
+    "unmapped carrier": "carrier",
+    "unmapped warehouse": "deposit",
+    "unmapped intermediary": "intermediary",
+    "unmapped sales channel": "sales_channel",
+}
 
 
 @dataclass(frozen=True)
@@ -344,6 +349,19 @@ def lookup(db: MappingDatabase, integration_id: str, term: str, limit: int = 100
             .where(mp.c.integration_id == integration_id, sa.or_(mp.c.key == term, mp.c.value == term))
             .order_by(mp.c.kind, mp.c.key)
         ).all()
+        # What the order was imported with (sales operation, intermediary, channel, fees): the import
+        # keeps it in the order's history, so showing it needs no ERP query.
+        imported = conn.execute(
+            sa.select(hist.c.response)
+            .where(
+                hist.c.integration_id == integration_id,
+                hist.c.entity_type == "order",
+                hist.c.entity_key == term,
+                hist.c.action.like("import:%"),
+            )
+            .order_by(hist.c.id.desc())
+            .limit(20)
+        ).all()
         history = conn.execute(
             sa.select(
                 hist.c.created_at,
@@ -362,6 +380,14 @@ def lookup(db: MappingDatabase, integration_id: str, term: str, limit: int = 100
         "term": term,
         "links": [dict(r._mapping) for r in found_links],
         "order": dict(order._mapping) if order else None,
+        "commercial": next(
+            (
+                r.response["commercial"]
+                for r in imported
+                if isinstance(r.response, dict) and r.response.get("commercial")
+            ),
+            None,
+        ),
         "status": dict(status._mapping) if status else None,
         "stock": [dict(r._mapping) for r in stock],
         "mappings": [dict(r._mapping) for r in mappings],

@@ -11,6 +11,11 @@ goes through, so they all behave the same and can race safely:
 * **rules** from the settings (cutoff date, paid/pending, fulfillment, interest/freight/discounts,
   item cost) and **mappings** (carrier — required, SKU, warehouse → deposit — required; payment
   method, sales channel, status — with defaults). A missing required mapping *holds* the order;
+* **fiscal and commercial data** (:mod:`anymarket.orders.fiscal`): the natureza de operação by rule
+  (ICMS-contributor buyer, marketplace, default), the intermediador of a marketplace sale
+  (``intermediary`` mapping + the seller's id from the order), every payment with its installments
+  and fees, the sales channel, the contact name's format. What a rule requires and is missing holds
+  the order like an unmapped carrier;
 * **writes** through ``include/sql/erp/queries/order_*.sql`` in one transaction per order: the
   customer (upsert by CPF/CNPJ digits), one sales order per shipping deposit (Multi-CD) with its
   items and stock reservations;
@@ -33,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from anymarket.erp.database import ErpQueryError
+from anymarket.orders import fiscal
+from anymarket.orders.fiscal import HoldOrder
 from anymarket.vocabulary import (
     BRAZIL,
     CANCELED,
@@ -85,6 +92,9 @@ class Outcome:
     detail: str = ""
     erp_order_codes: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()
+    #: What a created order carries besides items (sales operation, intermediary, channel, payments):
+    #: kept in the order's history so the ops page's lookup shows it without an ERP query.
+    commercial: dict[str, Any] | None = None
 
 
 @dataclass
@@ -103,6 +113,9 @@ class References:
     status_map: dict[str, str]
     deposit_by_local: dict[str, str]
     sku_code_by_anymarket_id: dict[str, str] = field(default_factory=dict)
+    sales_operations: dict[str, int] = field(default_factory=dict)
+    #: ``intermediary`` mappings: ``{key: {"value": CNPJ, "attributes": {...}}}``
+    intermediary_map: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -141,6 +154,8 @@ class References:
             status_map=status_map,
             deposit_by_local={local: code for code, local in values("deposit").items()},
             sku_code_by_anymarket_id={am: erp for erp, am in mapping.links_of(integration.id, "sku").items()},
+            sales_operations=by_kind["sales_operation"],
+            intermediary_map=mapping.mappings_of(integration.id, "intermediary"),
         )
 
     def erp_status(self, anymarket_status: str) -> str:
@@ -165,8 +180,31 @@ class Line:
     marketplace_item_id: str | None
 
 
-class HoldOrder(Exception):
-    """The order cannot be imported until a person adds a mapping; the message names it."""
+@dataclass(frozen=True)
+class Commercial:
+    """The fiscal and commercial choices for one order (see :mod:`anymarket.orders.fiscal`)."""
+
+    channel_id: int | None
+    channel_code: str | None
+    sales_operation: fiscal.SalesOperation | None
+    sales_operation_id: int | None
+    intermediary: fiscal.Intermediary | None
+
+    def summary(self, payments: list[fiscal.Payment]) -> dict[str, Any]:
+        marketplace_fee, gateway_fee = fiscal.fee_totals(payments)
+        return {
+            "sales_channel": self.channel_code,
+            "sales_operation": self.sales_operation.code if self.sales_operation else None,
+            "sales_operation_rule": self.sales_operation.rule if self.sales_operation else None,
+            "intermediary_cnpj": self.intermediary.cnpj if self.intermediary else None,
+            "intermediary_name": self.intermediary.name if self.intermediary else None,
+            "intermediary_seller_id": self.intermediary.seller_id if self.intermediary else None,
+            "marketplace_fee": str(marketplace_fee),
+            "gateway_fee": str(gateway_fee),
+            "payments": [
+                {"method": p.method, "value": str(p.value), "installments": p.installments} for p in payments
+            ],
+        }
 
 
 class OrderImporter:
@@ -208,6 +246,7 @@ class OrderImporter:
         try:
             self._carrier(order)
             self._lines(order, self._skus(order))
+            self._commercial(order)
         except HoldOrder as hold:
             return str(hold)
         return None
@@ -223,6 +262,7 @@ class OrderImporter:
             carrier_id, shipping_service = self._carrier(order)
             lines = self._lines(order, self._skus(order))
             document = normalize_document(order.get("buyer") or {})
+            commercial = self._commercial(order)
         except HoldOrder as hold:
             return Outcome("held", str(hold))
         customer_id = self._upsert_customer(order, document)
@@ -230,21 +270,49 @@ class OrderImporter:
         reserve = status in RESERVING_STATUSES and not order.get("fulfillment")
         parts = self._parts(lines)
         totals = self._allocate(order, parts)
+        payments = fiscal.payments_of(order)
+        part_payments = fiscal.split_payments(payments, [money["total"] for money in totals])
         codes = []
         common = self._order_fields(order, erp_status)
         common.update(
             customer_id=customer_id,
             carrier_id=carrier_id,
             shipping_service=shipping_service,
-            channel_id=self._channel(order),
+            channel_id=commercial.channel_id,
             payment_method_id=self._payment_method(order),
+            sales_operation_id=commercial.sales_operation_id,
+            intermediary_cnpj=commercial.intermediary.cnpj if commercial.intermediary else None,
+            intermediary_name=commercial.intermediary.name if commercial.intermediary else None,
+            intermediary_seller_id=commercial.intermediary.seller_id if commercial.intermediary else None,
         )
-        for index, (part, money) in enumerate(zip(parts, totals, strict=True), start=1):
+        for index, (part, money, paid) in enumerate(zip(parts, totals, part_payments, strict=True), start=1):
             code = f"AM-{order['id']}" if index == 1 else f"AM-{order['id']}-{index}"
             note = f"AnyMarket {order['id']} · {order.get('marketPlace')} {order.get('marketPlaceNumber')}"
             if len(parts) > 1:
                 note += f" · part {index}/{len(parts)} (Multi-CD)"
-            sales_order_id = self.erp.query("order_insert", code=code, notes=note, **common, **money)[0]["id"]
+            marketplace_fee, gateway_fee = fiscal.fee_totals(paid)
+            sales_order_id = self.erp.query(
+                "order_insert",
+                code=code,
+                notes=note,
+                marketplace_fee=marketplace_fee,
+                gateway_fee=gateway_fee,
+                **common,
+                **money,
+            )[0]["id"]
+            for position, payment in enumerate(paid, start=1):
+                self.erp.query(
+                    "order_insert_payment",
+                    sales_order_id=sales_order_id,
+                    position=position,
+                    payment_method_id=self._payment_method_id(payment.method),
+                    method=_text(payment.method_detail or payment.method, 120),
+                    value=payment.value,
+                    installments=payment.installments,
+                    marketplace_fee=payment.marketplace_fee,
+                    gateway_fee=payment.gateway_fee,
+                    marketplace_payment_id=_text(payment.marketplace_payment_id, 120),
+                )
             for position, line in enumerate(part, start=1):
                 item_id = self.erp.query(
                     "order_insert_item",
@@ -270,7 +338,7 @@ class OrderImporter:
                     )
             codes.append(code)
         detail = f"{len(parts)} ERP orders (Multi-CD)" if len(parts) > 1 else ""
-        return Outcome("created", detail, tuple(codes))
+        return Outcome("created", detail, tuple(codes), commercial=commercial.summary(payments))
 
     def _skip_reason(self, order: dict[str, Any], status: str) -> Outcome | None:
         cutoff = self.settings.cutoff_date
@@ -311,11 +379,10 @@ class OrderImporter:
             return None
         return parse_datetime(order.get("cancelDate")) or datetime.now(UTC)
 
-    @staticmethod
-    def _shipping(order: dict[str, Any]) -> dict[str, Any]:
+    def _shipping(self, order: dict[str, Any]) -> dict[str, Any]:
         ship = order.get("shipping") or {}
         return {
-            "ship_receiver_name": _text(ship.get("receiverName"), 255),
+            "ship_receiver_name": _text(self._contact_name(ship.get("receiverName")), 255),
             "ship_street": _text(ship.get("street") or ship.get("address"), 255),
             "ship_number": _text(ship.get("number"), 20),
             "ship_complement": _text(ship.get("comment"), 255),
@@ -332,7 +399,7 @@ class OrderImporter:
         return int(
             self.erp.query(
                 "order_upsert_customer",
-                name=_text(buyer.get("name"), 255) or "Comprador sem nome",
+                name=_text(self._contact_name(buyer.get("name")), 255) or "Comprador sem nome",
                 document=document_number,
                 document_type=document_type,
                 state_tax_id=_text(buyer.get("companyStateTaxId"), 20),
@@ -350,7 +417,50 @@ class OrderImporter:
             )[0]["id"]
         )
 
+    def _contact_name(self, name: Any) -> str | None:
+        return fiscal.format_contact_name(name, self.settings.contact_name_format) if name else None
+
     # -- mappings -----------------------------------------------------------------------------
+
+    def _commercial(self, order: dict[str, Any]) -> Commercial:
+        """Sales channel, natureza de operação and intermediador of ``order``; holds when a rule that
+        the settings require cannot be met (no channel, an unknown operation, no intermediary)."""
+        channel_code, channel_id = self._channel_choice(order)
+        if channel_id is None and self.settings.require_sales_channel:
+            raise HoldOrder(
+                f"unmapped sales channel: marketplace '{order.get('marketPlace') or ''}' (account "
+                f"'{order.get('accountName') or ''}') has no sales channel mapping and no active ERP "
+                "sales channel names that marketplace (add one under Mappings → sales channels)"
+            )
+        operation = fiscal.choose_sales_operation(
+            order,
+            default=self.settings.default_sales_operation,
+            contributor=self.settings.contributor_sales_operation,
+            by_channel=self.settings.sales_operation_by_channel,
+            channel_code=channel_code,
+        )
+        operation_id = None
+        if operation is not None:
+            operation_id = self.references.sales_operations.get(operation.code)
+            if operation_id is None:
+                raise HoldOrder(
+                    f"unknown sales operation: '{operation.code}' ({operation.setting}, rule "
+                    f"{operation.rule}) is not an active ERP sales operation (natureza de operação): fix "
+                    "the setting or create it in the ERP"
+                )
+        intermediary = fiscal.choose_intermediary(
+            order,
+            self.references.intermediary_map,
+            required=self.settings.require_intermediary,
+            own_store_marketplaces=frozenset(self.settings.own_store_marketplaces),
+        )
+        return Commercial(
+            channel_id=channel_id,
+            channel_code=channel_code,
+            sales_operation=operation,
+            sales_operation_id=operation_id,
+            intermediary=intermediary,
+        )
 
     def _carrier(self, order: dict[str, Any]) -> tuple[int, str | None]:
         """ERP carrier id and shipping service; holds the order when the carrier is not mapped."""
@@ -376,12 +486,17 @@ class OrderImporter:
 
     def _payment_method(self, order: dict[str, Any]) -> int | None:
         payment = (order.get("payments") or [{}])[0]
-        key = str(payment.get("paymentMethodNormalized") or payment.get("method") or "")
+        key = payment.get("paymentMethodNormalized") or payment.get("method")
+        return self._payment_method_id(str(key or ""))
+
+    def _payment_method_id(self, key: str | None) -> int | None:
         mapped = self.references.payment_map
-        code = mapped.get(key) or mapped.get("*") or self.settings.default_payment_method
+        code = mapped.get(key or "") or mapped.get("*") or self.settings.default_payment_method
         return self.references.payment_methods.get(code) if code else None
 
-    def _channel(self, order: dict[str, Any]) -> int | None:
+    def _channel_choice(self, order: dict[str, Any]) -> tuple[str | None, int | None]:
+        """``(ERP sales channel code, id)``: the channel mapping (``MARKETPLACE:account``,
+        ``MARKETPLACE``, ``*``), else the active ERP channel naming the marketplace."""
         marketplace = str(order.get("marketPlace") or "")
         mapped = self.references.channel_map
         code = (
@@ -390,8 +505,11 @@ class OrderImporter:
             or mapped.get("*")
         )
         if code and code in self.references.channels:
-            return self.references.channels[code]
-        return self.references.channel_by_marketplace.get(marketplace)
+            return code, self.references.channels[code]
+        channel_id = self.references.channel_by_marketplace.get(marketplace)
+        if channel_id is None:
+            return None, None
+        return next(c for c, i in self.references.channels.items() if i == channel_id), channel_id
 
     def _skus(self, order: dict[str, Any]) -> dict[str, dict[str, Any]]:
         codes = {self._sku_code(item) for item in order.get("items") or []} - {""}

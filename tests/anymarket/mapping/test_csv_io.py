@@ -35,6 +35,10 @@ SAMPLES: dict[str, list[tuple[str, str, dict[str, Any] | None]]] = {
         ("Jadlog", "JADLOG", None),
     ],
     "sales_channel": [("MERCADO_LIVRE:loja", "ML", None)],
+    "intermediary": [
+        ("MERCADO_LIVRE", "03007331000141", {"intermediary_name": "Mercado Livre", "seller_id": "123456789"}),
+        ("AMAZON:Loja 2", "15436940000103", None),
+    ],
 }
 
 
@@ -342,7 +346,7 @@ def test_header_kind_delimiter_and_encoding_errors(db: MappingDatabase, erp: Erp
         "transportadoras.csv: cannot tell the mapping kind from the file name (use one of categories.csv, "
         "brands.csv, attributes.csv, variation_types.csv, variation_values.csv, deposits.csv, "
         "order_statuses_import.csv, order_statuses_export.csv, payment_methods.csv, carriers.csv, "
-        "sales_channels.csv)"
+        "sales_channels.csv, intermediaries.csv)"
     ]
     assert errors_of(db, erp, ("x.csv", "a,b\n"), kind="shipping") == [
         "(kind): unknown mapping kind 'shipping' (known: " + ", ".join(m.MAPPING_KINDS) + ")"
@@ -435,3 +439,22 @@ def test_order_held_for_an_unmapped_carrier_is_imported_after_a_csv_import(
     [erp_order] = shop.orders(order["id"])
     assert erp_order["carrier_id"] == 2  # JADLOG
     assert summary["held_now"] == 0 and summary["counts"]["new"] == 1
+
+
+def test_intermediaries_csv_checks_the_cnpj_and_keeps_name_and_seller_id(
+    db: MappingDatabase, erp: ErpDatabase
+) -> None:
+    bad = "anymarket_marketplace,intermediary_cnpj\nSHOPEE,35635824000199\nNETSHOES,12.345\n"
+    assert errors_of(db, erp, ("intermediaries.csv", bad)) == [
+        "intermediaries.csv line 2, column intermediary_cnpj: "
+        "'35635824000199' is not a valid CNPJ (check digits)",
+        "intermediaries.csv line 3, column intermediary_cnpj: must be a CNPJ of 14 digits, got '12.345'",
+    ]
+    good = (
+        "anymarket_marketplace;intermediary_cnpj;intermediary_name;seller_id\n"
+        "SHOPEE;35.635.824/0001-12;Shopee;987654\n"
+    )
+    run_import(db, erp, ("loja1-intermediaries.csv", good))
+    row = db.mappings_of(IID, "intermediary")["SHOPEE"]
+    assert row["value"] == "35.635.824/0001-12"
+    assert row["attributes"] == {"intermediary_name": "Shopee", "seller_id": "987654"}

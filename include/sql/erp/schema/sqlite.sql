@@ -82,6 +82,17 @@ CREATE TABLE IF NOT EXISTS sales_channels (
     updated_at   TIMESTAMP    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
 );
 
+-- Naturezas de operação: the fiscal rule of a sale (CFOP, taxes); the order import picks one by rule.
+CREATE TABLE IF NOT EXISTS sales_operations (
+    id                INTEGER      PRIMARY KEY,
+    code              VARCHAR(60)  NOT NULL UNIQUE,
+    name              VARCHAR(120) NOT NULL,
+    icms_contributor  BOOLEAN      NOT NULL DEFAULT 0 CHECK (icms_contributor IN (0, 1)),
+    active            BOOLEAN      NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at   TIMESTAMP    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updated_at   TIMESTAMP    NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))
+);
+
 -- ---------------------------------------------------------------- catalog
 
 CREATE TABLE IF NOT EXISTS products (
@@ -225,6 +236,12 @@ CREATE TABLE IF NOT EXISTS sales_orders (
     cancel_reason             VARCHAR(500),
     payment_method_id         INTEGER       REFERENCES payment_methods (id),
     installments              INTEGER       NOT NULL DEFAULT 1,
+    sales_operation_id        INTEGER       REFERENCES sales_operations (id),
+    intermediary_cnpj         VARCHAR(14),
+    intermediary_name         VARCHAR(120),
+    intermediary_seller_id    VARCHAR(120),
+    marketplace_fee           NUMERIC(15,2) NOT NULL DEFAULT 0,
+    gateway_fee               NUMERIC(15,2) NOT NULL DEFAULT 0,
     carrier_id                INTEGER       REFERENCES carriers (id),
     shipping_service          VARCHAR(120),
     items_total               NUMERIC(15,2) NOT NULL DEFAULT 0,
@@ -271,6 +288,23 @@ CREATE TABLE IF NOT EXISTS sales_order_items (
     UNIQUE (sales_order_id, position)
 );
 CREATE INDEX IF NOT EXISTS ix_sales_order_items_sku ON sales_order_items (sku_id);
+
+-- One row per AnyMarket payment of the order (a Multi-CD part gets its share of each).
+CREATE TABLE IF NOT EXISTS sales_order_payments (
+    id                      INTEGER PRIMARY KEY,
+    sales_order_id          INTEGER       NOT NULL REFERENCES sales_orders (id) ON DELETE CASCADE,
+    position                INTEGER       NOT NULL,
+    payment_method_id       INTEGER       REFERENCES payment_methods (id),
+    method                  VARCHAR(120),
+    value                   NUMERIC(15,2) NOT NULL DEFAULT 0,
+    installments            INTEGER       NOT NULL DEFAULT 1 CHECK (installments >= 1),
+    marketplace_fee         NUMERIC(15,2) NOT NULL DEFAULT 0,
+    gateway_fee             NUMERIC(15,2) NOT NULL DEFAULT 0,
+    marketplace_payment_id  VARCHAR(120),
+    created_at              TIMESTAMP     NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updated_at              TIMESTAMP     NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    UNIQUE (sales_order_id, position)
+);
 
 -- ---------------------------------------------------------------- stock
 
@@ -367,6 +401,14 @@ CREATE TRIGGER IF NOT EXISTS trg_sales_channels_touch AFTER UPDATE ON sales_chan
 FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE sales_channels SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = NEW.id; END;
 
+CREATE TRIGGER IF NOT EXISTS trg_sales_operations_touch AFTER UPDATE ON sales_operations
+FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+BEGIN UPDATE sales_operations SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = NEW.id; END;
+
+CREATE TRIGGER IF NOT EXISTS trg_sales_order_payments_touch AFTER UPDATE ON sales_order_payments
+FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
+BEGIN UPDATE sales_order_payments SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = NEW.id; END;
+
 CREATE TRIGGER IF NOT EXISTS trg_products_touch AFTER UPDATE ON products
 FOR EACH ROW WHEN NEW.updated_at IS OLD.updated_at
 BEGIN UPDATE products SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = NEW.id; END;
@@ -457,3 +499,16 @@ CREATE TRIGGER IF NOT EXISTS trg_sku_variations_upd_sku AFTER UPDATE ON sku_vari
 BEGIN UPDATE skus SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id IN (OLD.sku_id, NEW.sku_id); END;
 CREATE TRIGGER IF NOT EXISTS trg_sku_variations_del_sku AFTER DELETE ON sku_variations
 BEGIN UPDATE skus SET updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now') WHERE id = OLD.sku_id; END;
+
+-- ---------------------------------------------------------------- upgrades
+--
+-- The schema has no version table: a database created by an earlier version of this file gets the
+-- columns added since with ADD COLUMN. SQLite has no "ADD COLUMN IF NOT EXISTS", so
+-- ErpDatabase.create_schema() skips an ADD COLUMN whose column exists already ("duplicate column").
+
+ALTER TABLE sales_orders ADD COLUMN sales_operation_id INTEGER REFERENCES sales_operations (id);
+ALTER TABLE sales_orders ADD COLUMN intermediary_cnpj VARCHAR(14);
+ALTER TABLE sales_orders ADD COLUMN intermediary_name VARCHAR(120);
+ALTER TABLE sales_orders ADD COLUMN intermediary_seller_id VARCHAR(120);
+ALTER TABLE sales_orders ADD COLUMN marketplace_fee NUMERIC(15,2) NOT NULL DEFAULT 0;
+ALTER TABLE sales_orders ADD COLUMN gateway_fee NUMERIC(15,2) NOT NULL DEFAULT 0;

@@ -10,6 +10,7 @@ import random
 import threading
 from typing import TYPE_CHECKING, Any
 
+from anymarket_sandbox import fake
 from anymarket_sandbox.orders import apply_update, build_order
 from anymarket_sandbox.routes.stocks import create_local
 
@@ -21,13 +22,21 @@ DEMO_LOCALS = (
     {"name": "CD Recife", "defaultLocal": False, "virtual": False, "zipCode": "50030-230"},
     {"name": "Full Mercado Livre", "defaultLocal": False, "virtual": True, "zipCode": "07750-000"},
 )
-DEMO_MARKETPLACES = ("MERCADO_LIVRE", "AMAZON", "SHOPEE", "MAGAZINE_LUIZA")
+# NETSHOES sells less and is the marketplace the demo mappings leave without an intermediary (its
+# orders are held on purpose, like the unmapped carriers).
+DEMO_MARKETPLACES = ("MERCADO_LIVRE", "AMAZON", "SHOPEE", "MAGAZINE_LUIZA", "NETSHOES")
+MARKETPLACE_WEIGHTS = (40, 20, 20, 15, 5)
 CARRIERS = {
     "MERCADO_LIVRE": ["Mercado Envios"],
     "AMAZON": ["Correios", "Jadlog", "Amazon Logistics"],
     "SHOPEE": ["Correios", "Jadlog", "Shopee Xpress"],
     "MAGAZINE_LUIZA": ["Correios", "Jadlog", "Magalu Entregas"],
+    "NETSHOES": ["Correios", "Total Express"],
 }
+COMPANY_BUYER_SHARE = 0.12  # buyers with a CNPJ and a state tax id (ICMS contributors)
+# Payment methods as the marketplaces report them, with how often; card installments 1..12.
+PAYMENT_MIX = (("CREDIT_CARD", 60), ("PIX", 25), ("BOLETO", 10), ("DEBIT_CARD", 5))
+INSTALLMENTS = (1, 1, 1, 2, 3, 4, 6, 10, 12)
 PENDING_SHARE = 0.3  # share of sales that start unpaid (boleto/PIX not yet confirmed)
 PAY_SHARE = 0.45  # chance a tick pays a pending order instead of selling
 CANCEL_SHARE = 0.06  # chance a tick cancels an open order
@@ -117,7 +126,7 @@ class DemoGenerator:
         rng = self.rng
         account = self.sb.state.account()
         locals_by_name = {loc["name"]: loc["id"] for loc in account.stock_locals.values()}
-        marketplace = rng.choice(DEMO_MARKETPLACES)
+        marketplace = rng.choices(DEMO_MARKETPLACES, MARKETPLACE_WEIGHTS)[0]
         fulfillment = (
             marketplace == "MERCADO_LIVRE" and "Full Mercado Livre" in locals_by_name and rng.random() < 0.25
         )
@@ -141,7 +150,17 @@ class DemoGenerator:
                 item["stocks"] = [{"stockLocalId": locals_by_name[local_name], "amount": quantity}]
             items.append(item)
         logistic = "fulfillment" if fulfillment else rng.choice(["drop_off", "cross_docking", "xd_drop_off"])
+        if rng.random() < COMPANY_BUYER_SHARE:
+            buyer = fake.company_buyer(rng)
+        else:
+            buyer = fake.buyer(rng)
+            if rng.random() < 0.3:  # marketplaces often send names in capitals
+                buyer["name"] = buyer["name"].upper()
+        method = rng.choices([m for m, _ in PAYMENT_MIX], [w for _, w in PAYMENT_MIX])[0]
         return {
+            "buyer": buyer,
+            "paymentMethod": method,
+            "installments": rng.choice(INSTALLMENTS) if method == "CREDIT_CARD" else 1,
             "marketplace": marketplace,
             "status": "PENDING" if rng.random() < PENDING_SHARE else "PAID_WAITING_SHIP",
             "fulfillment": fulfillment,

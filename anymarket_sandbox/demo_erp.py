@@ -6,8 +6,10 @@ variations (Cor x Tamanho, Voltagem, Capacidade…), simple products, images, te
 (model, gender, warranty time and text among them), a 2-3 level category tree, brands, NCM codes and
 fiscal origin, EAN-13s with valid check digits, made-to-order SKUs with crossdocking days, three
 deposits with balances per SKU x deposit (zeros and low balances included, for safety-stock cases),
-reservations held by open sales orders, a price list, carriers, payment methods, sales channels, and a
-short order history with NF-e invoices and shipments.
+reservations held by open sales orders, a price list, carriers, payment methods, sales channels, sales
+operations (naturezas de operação), and a short order history with NF-e invoices and shipments, each
+order with its payment (installments, marketplace and gateway fees) and, for marketplace sales, its
+intermediary.
 
 The same ``seed`` always produces the same rows (ids included) on every dialect. Seeding is a one-off
 tool, so it writes with SQLAlchemy Core directly rather than through the integration's named queries.
@@ -41,6 +43,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from anymarket.erp.database import ErpDatabase
 from anymarket.vocabulary import BRAZIL
+from anymarket_sandbox import fake
 
 __all__ = [
     "DEMO_DEPOSITS",
@@ -65,6 +68,7 @@ TABLES: tuple[str, ...] = (
     "carriers",
     "payment_methods",
     "sales_channels",
+    "sales_operations",
     "products",
     "skus",
     "sku_variations",
@@ -75,6 +79,7 @@ TABLES: tuple[str, ...] = (
     "customers",
     "sales_orders",
     "sales_order_items",
+    "sales_order_payments",
     "stock_balances",
     "stock_reservations",
     "invoices",
@@ -131,6 +136,14 @@ SALES_CHANNELS: tuple[tuple[str, str, str | None, int], ...] = (
     ("NETSHOES", "Netshoes", "NETSHOES", 6),
     ("SITE", "Loja Virtual", "ECOMMERCE", 8),
     ("BALCAO", "Loja Física (balcão)", None, 4),
+)
+
+# Naturezas de operação: (code, name, for ICMS contributors). The demo integration's settings name the
+# first two (orders.default_sales_operation, orders.contributor_sales_operation).
+SALES_OPERATIONS: tuple[tuple[str, str, bool], ...] = (
+    ("VENDA_CONSUMIDOR", "Venda de mercadoria a consumidor final", False),
+    ("VENDA_CONTRIBUINTE", "Venda de mercadoria a contribuinte do ICMS", True),
+    ("VENDA_BALCAO", "Venda presencial (NFC-e)", False),
 )
 
 BRANDS: tuple[str, ...] = (
@@ -567,6 +580,12 @@ class _DemoBuilder:
             code: self._add("sales_channels", code=code, name=name, marketplace=mkt, active=True)
             for code, name, mkt, _ in SALES_CHANNELS
         }
+        self.operation_ids = {
+            code: self._add(
+                "sales_operations", code=code, name=name, icms_contributor=contributor, active=True
+            )
+            for code, name, contributor in SALES_OPERATIONS
+        }
 
     # -- catalog
 
@@ -908,6 +927,18 @@ class _DemoBuilder:
             paid_at = None if status == "pending" else order_date + timedelta(minutes=rng.randint(2, 600))
             cancelled_at = order_date + timedelta(days=rng.randint(1, 2)) if status == "cancelled" else None
 
+            # Fiscal and commercial data, derived without drawing from the generator (same rows per seed).
+            mkt = next(c[2] for c in SALES_CHANNELS if c[0] == channel)
+            intermediary = fake.INTERMEDIARIES.get(mkt or "")
+            card = payment in ("CARTAO_CREDITO", "CARTAO_DEBITO", "CARTEIRA_DIGITAL")
+            marketplace_fee = round(items_total * fake.MARKETPLACE_FEE_RATES.get(mkt or "", 0.0), 2)
+            gateway_fee = round(total * fake.GATEWAY_FEE_RATES.get(mkt or "", 0.0), 2) if card else 0.0
+            if channel == "BALCAO":
+                operation = "VENDA_BALCAO"
+            elif customer["state_tax_id"]:
+                operation = "VENDA_CONTRIBUINTE"
+            else:
+                operation = "VENDA_CONSUMIDOR"
             order_id = self._add(
                 "sales_orders",
                 code=f"PV{number:06d}",
@@ -920,6 +951,12 @@ class _DemoBuilder:
                 cancel_reason="Cancelado a pedido do comprador" if cancelled_at else None,
                 payment_method_id=self.payment_ids[payment],
                 installments=installments,
+                sales_operation_id=self.operation_ids[operation],
+                intermediary_cnpj=intermediary[0] if intermediary else None,
+                intermediary_name=intermediary[1] if intermediary else None,
+                intermediary_seller_id=fake.seller_id(mkt or "", "Loja Demo") if intermediary else None,
+                marketplace_fee=marketplace_fee,
+                gateway_fee=gateway_fee,
                 carrier_id=self.carrier_ids[carrier],
                 shipping_service=service,
                 items_total=items_total,
@@ -940,6 +977,19 @@ class _DemoBuilder:
                 ship_zip_code=customer["zip_code"],
                 ship_country="BR",
                 notes=None,
+            )
+
+            self._add(
+                "sales_order_payments",
+                sales_order_id=order_id,
+                position=1,
+                payment_method_id=self.payment_ids[payment],
+                method=next(name for code, name in PAYMENT_METHODS if code == payment),
+                value=total,
+                installments=installments,
+                marketplace_fee=marketplace_fee,
+                gateway_fee=gateway_fee,
+                marketplace_payment_id=None,
             )
 
             issued_at = None
@@ -1077,6 +1127,11 @@ def seed_demo_erp(
         with db.transaction() as connection:
             existing = _table_counts(connection)
             if existing["products"] or existing["deposits"]:
+                if _is_demo_erp(connection) and not existing["sales_operations"]:
+                    # A demo ERP seeded by an older version: add the reference rows added since.
+                    rows = {"sales_operations": _DemoBuilder(1, seed).build()["sales_operations"]}
+                    _insert(connection, "sales_operations", rows["sales_operations"], db.dialect)
+                    existing = _table_counts(connection)
                 log.warning(
                     "ERP at %s already holds %d products and %d deposits: demo seeding skipped",
                     db.engine.url.render_as_string(hide_password=True),
@@ -1104,6 +1159,12 @@ def seed_demo_erp(
     finally:
         if owned:
             db.dispose()
+
+
+def _is_demo_erp(connection: Connection) -> bool:
+    """The ERP's deposits are exactly the demo's (so it is a demo ERP, never a seller's)."""
+    codes = {r[0] for r in connection.execute(sa.text("SELECT code FROM deposits"))}
+    return codes == {code for code, *_ in DEMO_DEPOSITS}
 
 
 def _insert(connection: Connection, table: str, rows: list[dict[str, Any]], dialect: str) -> None:

@@ -104,20 +104,23 @@ def build_order(
     shipping.pop("carrier", None)
     shipping.pop("shippingtype", None)
     payments = spec.get("payments") or [
-        {
-            "method": "Cartão de crédito",
-            "paymentMethodNormalized": "CREDIT_CARD",
-            "status": "approved" if status != "PENDING" else "pending",
-            "value": total,
-            "installments": 1,
-            "marketplaceId": str(order_id),
-        }
+        fake.payment(
+            marketplace,
+            method=spec.get("paymentMethod") or "CREDIT_CARD",
+            installments=int(spec.get("installments") or 1),
+            items_value=_money(gross - item_discount),
+            total=total,
+            status="approved" if status != "PENDING" else "pending",
+            payment_id=str(order_id),
+        )
     ]
+    account_name = spec.get("accountName", "Loja Sandbox")
+    intermediary = fake.INTERMEDIARIES.get(marketplace)
     number = spec.get("marketPlaceNumber") or str(rng.randint(2000000000, 2999999999))
     order = strip_none(
         {
             "id": order_id,
-            "accountName": spec.get("accountName", "Loja Sandbox"),
+            "accountName": account_name,
             "idAccount": spec.get("idAccount", 1),
             "marketPlace": marketplace,
             "marketPlaceId": spec.get("marketPlaceId") or number,
@@ -133,6 +136,14 @@ def build_order(
             "status": status,
             "marketPlaceStatus": MARKETPLACE_STATUS[status],
             "transmissionStatus": "OK",
+            # The marketplace's CNPJ and the seller's id on it (NF-e infIntermed), for marketplace sales.
+            "documentIntermediator": spec.get(
+                "documentIntermediator", intermediary[0] if intermediary else None
+            ),
+            "intermediateRegistrationId": spec.get(
+                "intermediateRegistrationId",
+                fake.seller_id(marketplace, account_name) if intermediary else None,
+            ),
             "fulfillment": bool(spec.get("fulfillment", False)),
             "discount": discount,
             "freight": freight,

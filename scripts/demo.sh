@@ -78,9 +78,8 @@ echo "==> Checking the integrations file"
 "$BIN/python" -m anymarket.settings check
 
 echo "==> Seeding the demo ERP ($RUN/erp.db) and the mapping DB ($RUN/mapping.db)"
-if [ ! -s "$RUN/erp.db" ]; then
-  "$BIN/python" -m anymarket_sandbox.demo_erp --url "sqlite:///$RUN/erp.db"
-fi
+# Seeds a new ERP; an existing one is left as it is, its schema brought up to date (new columns).
+"$BIN/python" -m anymarket_sandbox.demo_erp --url "sqlite:///$RUN/erp.db"
 "$BIN/python" -m anymarket.mapping upgrade --url "sqlite:///$RUN/mapping.db"
 "$BIN/python" - "$RUN/mapping.db" "$ROOT/anymarket_sandbox/demo_mappings.yaml" <<'PY'
 import sys, yaml

@@ -33,9 +33,25 @@ def test_demo_seeds_warehouses_and_generates_realistic_sales() -> None:
         actions = Counter(demo.admin.demo_tick()["action"] for _ in range(60))
         assert actions["created"] > 20 and actions["paid"] > 0
         orders = api.get("/orders", params={"limit": 100}).json()["content"]
-        assert {o["marketPlace"] for o in orders} <= {"MERCADO_LIVRE", "AMAZON", "SHOPEE", "MAGAZINE_LUIZA"}
+        assert {o["marketPlace"] for o in orders} <= {
+            "MERCADO_LIVRE",
+            "AMAZON",
+            "SHOPEE",
+            "MAGAZINE_LUIZA",
+            "NETSHOES",
+        }
         for order in orders:
-            assert fake.is_valid_cpf(order["buyer"]["document"])
+            buyer = order["buyer"]
+            if buyer["documentType"] == "CNPJ":  # a company: an ICMS contributor with a state tax id
+                assert len(buyer["document"]) == 14 and buyer["companyStateTaxId"].isdigit()
+            else:
+                assert fake.is_valid_cpf(buyer["document"]) and "companyStateTaxId" not in buyer
+            # The marketplace's CNPJ, the seller's id on it, fees and installments on every payment.
+            assert order["documentIntermediator"] == fake.INTERMEDIARIES[order["marketPlace"]][0]
+            assert order["intermediateRegistrationId"]
+            [payment] = order["payments"]
+            assert payment["value"] == order["total"] and 1 <= payment["installments"] <= 12
+            assert 0 < payment["marketplaceFee"] < order["total"] and payment["gatewayFee"] >= 0
             assert 1 <= len(order["items"]) <= 2  # only two SKUs configured
             assert {i["sku"]["partnerId"] for i in order["items"]} <= {"ERP-A", "ERP-B"}
             carriers = {s["shippingCarrierNormalized"] for i in order["items"] for s in i["shippings"]}

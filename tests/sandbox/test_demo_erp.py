@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from anymarket.erp import ErpDatabase
 from anymarket_sandbox.demo_erp import (
+    DEMO_DEPOSITS,
     SELLER_CNPJ,
     TABLES,
     demo_sku_codes,
@@ -293,6 +294,64 @@ def test_seed_skips_a_database_with_real_data(tmp_path: Path) -> None:
     counts = seed_demo_erp(db, products=10)
     assert counts["skipped"] == 1 and counts["products"] == 0 and counts["deposits"] == 1
     db.dispose()
+
+
+def test_seed_skips_real_data_but_tops_up_an_older_demo_erp(tmp_path: Path) -> None:
+    """A demo ERP seeded before sales operations existed gets them (the demo settings name them); a
+    seller's ERP never gets demo rows."""
+    db = ErpDatabase(f"sqlite:///{tmp_path / 'erp.db'}")
+    db.create_schema()
+    with db.engine.begin() as conn:
+        for code, name, default, zip_code in DEMO_DEPOSITS:
+            conn.execute(
+                sa.text("INSERT INTO deposits (code, name, is_default, zip_code) VALUES (:c, :n, :d, :z)"),
+                {"c": code, "n": name, "d": default, "z": zip_code},
+            )
+    counts = seed_demo_erp(db, products=10)
+    assert counts["skipped"] == 1 and counts["products"] == 0 and counts["sales_operations"] == 3
+    with db.engine.connect() as conn:
+        codes = {r[0] for r in conn.execute(sa.text("SELECT code FROM sales_operations"))}
+    assert {"VENDA_CONSUMIDOR", "VENDA_CONTRIBUINTE"} <= codes
+    assert seed_demo_erp(db, products=10)["sales_operations"] == 3  # once
+    db.dispose()
+
+
+def test_demo_orders_carry_fiscal_data_and_their_payment(seeded_erp: ErpDatabase) -> None:
+    rows = seeded_erp.query_frame("order_reference_data")
+    assert set(rows[rows.kind == "sales_operation"].code) == {
+        "VENDA_CONSUMIDOR",
+        "VENDA_CONTRIBUINTE",
+        "VENDA_BALCAO",
+    }
+    with seeded_erp.engine.connect() as conn:
+        orders = [
+            dict(r._mapping)
+            for r in conn.execute(
+                sa.text(
+                    "SELECT o.*, ch.marketplace, c.state_tax_id, so.code AS operation, p.value AS paid, "
+                    "p.installments AS p_installments, p.marketplace_fee AS p_fee "
+                    "FROM sales_orders o JOIN sales_channels ch ON ch.id = o.channel_id "
+                    "JOIN customers c ON c.id = o.customer_id "
+                    "JOIN sales_operations so ON so.id = o.sales_operation_id "
+                    "JOIN sales_order_payments p ON p.sales_order_id = o.id"
+                )
+            )
+        ]
+    assert orders
+    for order in orders:
+        marketplace_sale = order["marketplace"] not in (None, "ECOMMERCE")
+        assert bool(order["intermediary_cnpj"]) == marketplace_sale
+        assert (order["intermediary_seller_id"] is not None) == marketplace_sale
+        if order["marketplace"] is None:
+            assert order["operation"] == "VENDA_BALCAO"
+        else:
+            assert order["operation"] == (
+                "VENDA_CONTRIBUINTE" if order["state_tax_id"] else "VENDA_CONSUMIDOR"
+            )
+        assert Decimal(str(order["paid"])) == Decimal(str(order["total"]))
+        assert order["p_installments"] == order["installments"]
+        assert Decimal(str(order["p_fee"])) == Decimal(str(order["marketplace_fee"]))
+        assert (Decimal(str(order["marketplace_fee"])) > 0) == marketplace_sale
 
 
 def test_seed_rejects_zero_products(tmp_path: Path) -> None:

@@ -158,3 +158,61 @@ def test_deleting_a_product_cascades_without_trigger_errors(erp: ErpDatabase) ->
     with erp.engine.connect() as conn:
         for table in ("skus", "product_images", "sku_variations"):
             assert conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one() == 0, table
+
+
+FISCAL_COLUMNS = (
+    "sales_operation_id",
+    "intermediary_cnpj",
+    "intermediary_name",
+    "intermediary_seller_id",
+    "marketplace_fee",
+    "gateway_fee",
+)
+
+
+def test_create_schema_upgrades_an_erp_made_before_the_fiscal_columns(database_url: str) -> None:
+    """A database created by the schema of before (no fiscal columns on sales_orders) gets them from
+    create_schema(), keeping its rows; applying it again changes nothing."""
+    db = ErpDatabase(database_url)
+    try:
+        script = (db.sql_dir / "schema" / f"{db.dialect}.sql").read_text()
+        old = "\n".join(
+            line
+            for line in script.splitlines()
+            if not any(line.strip().startswith(c) for c in FISCAL_COLUMNS) and "ADD COLUMN" not in line
+        )
+        with db.engine.begin() as conn:
+            if db.dialect == "sqlite":
+                for statement in _split(old):
+                    conn.exec_driver_sql(statement)
+            else:
+                conn.exec_driver_sql(old.replace("%", "%%"))
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("sales_orders")}
+        assert not columns & set(FISCAL_COLUMNS)
+        _exec(
+            db, "INSERT INTO customers (name, document, document_type) VALUES ('Ana', '52998224725', 'CPF')"
+        )
+        _exec(
+            db,
+            "INSERT INTO sales_orders (code, customer_id, order_date) VALUES ('PV1', "
+            "(SELECT id FROM customers), CURRENT_TIMESTAMP)",
+        )
+
+        db.create_schema()
+        db.create_schema()
+
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("sales_orders")}
+        assert set(FISCAL_COLUMNS) <= columns
+        with db.engine.connect() as conn:
+            row = conn.execute(
+                sa.text("SELECT code, marketplace_fee, sales_operation_id FROM sales_orders")
+            ).one()
+        assert (row.code, float(row.marketplace_fee), row.sales_operation_id) == ("PV1", 0.0, None)
+    finally:
+        db.dispose()
+
+
+def _split(script: str) -> list[str]:
+    from anymarket.erp.database import _split_sqlite_script
+
+    return _split_sqlite_script(script)

@@ -57,13 +57,10 @@ class HoldOrder(Exception):
 def state_tax_id(buyer: dict[str, Any]) -> str | None:
     """The buyer's *inscrição estadual*, digits only; ``None`` for none or ``ISENTO`` (exempt).
 
-    AnyMarket sends it in ``buyer.companyStateTaxId`` (BuyerGet: "Inscrição Estadual do comprador").
+    AnyMarket sends it in ``buyer.companyStateTaxId`` (BuyerGet: "Inscrição Estadual do comprador");
+    an exempt buyer's ``ISENTO`` has no digits, so it reads as none.
     """
-    raw = str(buyer.get("companyStateTaxId") or "").strip()
-    if not raw or "ISENT" in raw.upper():
-        return None
-    digits = re.sub(r"\D", "", raw)
-    return digits or None
+    return _digits(buyer.get("companyStateTaxId")) or None
 
 
 def is_icms_contributor(buyer: dict[str, Any]) -> bool:

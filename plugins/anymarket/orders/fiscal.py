@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from anymarket.orders import allocation
+
 CENT = Decimal("0.01")
 
 #: AnyMarket ``marketPlace`` values → the name an intermediary gets when its mapping names none.
@@ -266,11 +268,10 @@ def split_payments(payments: list[Payment], weights: list[Decimal]) -> list[list
     installments and the rest are copied."""
     if len(weights) <= 1:
         return [list(payments) for _ in weights] or [list(payments)]
-    grand = sum(weights, Decimal(0))
     parts: list[list[Payment]] = [[] for _ in weights]
     for payment in payments:
         shares = {
-            name: _shares(getattr(payment, name), weights, grand)
+            name: allocation.split_by_weight(getattr(payment, name), weights)
             for name in ("value", "marketplace_fee", "gateway_fee")
         }
         for index in range(len(weights)):
@@ -284,17 +285,6 @@ def fee_totals(payments: list[Payment]) -> tuple[Decimal, Decimal]:
         sum((p.marketplace_fee for p in payments), Decimal(0)),
         sum((p.gateway_fee for p in payments), Decimal(0)),
     )
-
-
-def _shares(amount: Decimal, weights: list[Decimal], grand: Decimal) -> list[Decimal]:
-    shares = [Decimal(0)] * len(weights)
-    given = Decimal(0)
-    for index in range(len(weights) - 1, 0, -1):
-        weight = weights[index] / grand if grand else Decimal(0)
-        shares[index] = (amount * weight).quantize(CENT, ROUND_HALF_UP)
-        given += shares[index]
-    shares[0] = amount - given
-    return shares
 
 
 # -- helpers ----------------------------------------------------------------------------------

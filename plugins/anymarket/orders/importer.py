@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from anymarket.erp.database import ErpQueryError
-from anymarket.orders import fiscal
+from anymarket.orders import allocation, fiscal
 from anymarket.orders.fiscal import HoldOrder
 from anymarket.vocabulary import (
     BRAZIL,
@@ -540,18 +540,12 @@ class OrderImporter:
             if not stocks or sum(_dec(s.get("amount") or 0, "0.001") for s in stocks) != quantity:
                 stocks = [{"stockLocalId": stocks[0]["stockLocalId"] if stocks else None, "amount": quantity}]
             cost = unit if self.settings.item_cost_from_sell_price else sku.get("cost_price")
-            remaining_discount = discount
-            for position, stock in enumerate(stocks):
+            amounts = [_dec(stock.get("amount") or quantity, "0.001") for stock in stocks]
+            shares = allocation.item_discount_shares(discount, amounts, quantity)
+            for stock, amount, share in zip(stocks, amounts, shares, strict=True):
                 deposit_id = self._deposit(stock, unknown_locals)
                 if deposit_id is None:
                     continue
-                amount = _dec(stock.get("amount") or quantity, "0.001")
-                share = (
-                    remaining_discount
-                    if position == len(stocks) - 1
-                    else (discount * amount / quantity).quantize(CENT, ROUND_HALF_UP)
-                )
-                remaining_discount -= share
                 lines.append(
                     Line(
                         sku_id=int(sku["id"]),
@@ -560,7 +554,7 @@ class OrderImporter:
                         quantity=amount,
                         unit_price=unit,
                         discount=share,
-                        total=(amount * unit - share).quantize(CENT, ROUND_HALF_UP),
+                        total=allocation.line_total(amount, unit, share),
                         unit_cost=_dec(cost) if cost is not None else None,
                         marketplace_item_id=_text(
                             item.get("idInMarketPlace") or item.get("orderItemId"), 120
@@ -601,39 +595,14 @@ class OrderImporter:
         return list(by_deposit.values())
 
     def _allocate(self, order: dict[str, Any], parts: list[list[Line]]) -> list[dict[str, Decimal]]:
-        """Totals per part; order-level discount, freight and interest shared in proportion to items."""
+        """Totals per part; order-level discount, freight and interest shared in proportion to items
+        (:mod:`anymarket.orders.allocation`)."""
         s = self.settings
-        item_discounts = sum((_dec(i.get("discount") or 0) for i in order.get("items") or []), Decimal(0))
-        order_discount = max(Decimal(0), _dec(order.get("discount") or 0) - item_discounts)
-        extra = {
-            "discount": order_discount if s.import_discounts else Decimal(0),
-            "freight": _dec(order.get("freight") or 0) if s.import_freight else Decimal(0),
-            "interest": _dec(order.get("interestValue") or 0) if s.import_interest else Decimal(0),
-        }
+        extras = allocation.order_extras(
+            order, discounts=s.import_discounts, freight=s.import_freight, interest=s.import_interest
+        )
         items_totals = [sum((line.total for line in part), Decimal(0)) for part in parts]
-        grand = sum(items_totals, Decimal(0))
-        shares: list[dict[str, Decimal]] = [{} for _ in parts]
-        for key, amount in extra.items():
-            given = Decimal(0)
-            for index in range(len(parts) - 1, -1, -1):
-                if index == 0:
-                    share = amount - given  # rounding remainder lands on the first part
-                else:
-                    weight = items_totals[index] / grand if grand else Decimal(0)
-                    share = (amount * weight).quantize(CENT, ROUND_HALF_UP)
-                given += share
-                shares[index][key] = share
-        return [
-            {
-                "items_total": items_totals[i],
-                **shares[i],
-                "total": items_totals[i]
-                - shares[i]["discount"]
-                + shares[i]["freight"]
-                + shares[i]["interest"],
-            }
-            for i in range(len(parts))
-        ]
+        return allocation.allocate_parts(items_totals, extras)
 
     # -- update -------------------------------------------------------------------------------
 

@@ -1,0 +1,351 @@
+"""The order importer (:class:`anymarket.orders.importer.OrderImporter`) on a real SQLite reference ERP,
+without a sandbox or Airflow: the settings a seller relies on (interest, freight, discounts, item cost,
+Multi-CD split, payment method, sales channel, status mappings), what is never created or revived,
+the cutoff, and the duplicate-key retry. Table-driven where it can be; fast enough for mutation runs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from anymarket.erp.database import ErpDatabase
+from anymarket.orders.importer import DEFAULT_STATUS_MAP, OrderImporter, References
+from anymarket.settings import OrderSettings
+
+SP, REC = 10, 20  # AnyMarket warehouse ids
+
+
+@pytest.fixture
+def erp(tmp_path: Path) -> ErpDatabase:
+    db = ErpDatabase(f"sqlite:///{tmp_path / 'erp.db'}")
+    db.create_schema()
+    with db.engine.begin() as c:
+        for sql in (
+            "INSERT INTO deposits (id, code, name, is_default) VALUES "
+            "(1, 'SP', 'CD SP', 1), (2, 'REC', 'CD REC', 0)",
+            "INSERT INTO carriers (id, code, name) VALUES (1, 'CORREIOS', 'Correios')",
+            "INSERT INTO payment_methods (id, code, name) VALUES "
+            "(1, 'CARTAO', 'Cartão'), (2, 'BOLETO', 'Boleto')",
+            "INSERT INTO sales_channels (id, code, name, marketplace) VALUES (1, 'ML', 'Mercado Livre', "
+            "'MERCADO_LIVRE'), (2, 'SITE', 'Loja', NULL)",
+            "INSERT INTO products (id, code, name) VALUES (1, 'P1', 'Produto')",
+            "INSERT INTO skus (id, product_id, code, name, cost_price, sell_price) VALUES "
+            "(1, 1, 'SKU-1', 'Um', 10, 50), (2, 1, 'SKU-2', 'Dois', NULL, 30)",
+        ):
+            c.execute(sa.text(sql))
+    return db
+
+
+def references(**overrides: Any) -> References:
+    values: dict[str, Any] = {
+        "carriers": {"CORREIOS": 1},
+        "payment_methods": {"CARTAO": 1, "BOLETO": 2},
+        "channels": {"ML": 1, "SITE": 2},
+        "channel_by_marketplace": {"MERCADO_LIVRE": 1},
+        "deposits": {"SP": 1, "REC": 2},
+        "default_deposit_id": 1,
+        "carrier_map": {"Correios": "CORREIOS"},
+        "payment_map": {"CREDIT_CARD": "CARTAO"},
+        "channel_map": {},
+        "status_map": dict(DEFAULT_STATUS_MAP),
+        "deposit_by_local": {str(SP): "SP", str(REC): "REC"},
+    }
+    values.update(overrides)
+    return References(**values)
+
+
+def importer(erp: ErpDatabase, refs: References | None = None, **settings: Any) -> OrderImporter:
+    integration = SimpleNamespace(orders=OrderSettings(**settings))
+    return OrderImporter(integration=integration, erp=erp, references=refs or references())  # type: ignore[arg-type]
+
+
+def item(code: str, amount: int, unit: str, discount: str = "0", stocks: Any = None) -> dict[str, Any]:
+    return {
+        "sku": {"partnerId": code},
+        "amount": amount,
+        "unit": unit,
+        "discount": discount,
+        "idInMarketPlace": f"mlb-{code}",
+        "stocks": [{"stockLocalId": SP, "amount": amount}] if stocks is None else stocks,
+        "shippings": [{"shippingCarrierNormalized": "Correios", "shippingtype": "PAC"}],
+    }
+
+
+def order(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": 100,
+        "status": "PAID_WAITING_SHIP",
+        "createdAt": "2026-03-01T10:00:00-03:00",
+        "paymentDate": "2026-03-01T10:05:00-03:00",
+        "marketPlace": "MERCADO_LIVRE",
+        "marketPlaceNumber": "ML-1",
+        "accountName": "loja",
+        "buyer": {"name": "Ana Souza", "document": "123.456.789-09"},
+        "shipping": {
+            "receiverName": "Ana",
+            "street": "Rua A",
+            "number": "1",
+            "city": "Recife",
+            "state": "PE",
+        },
+        "discount": 0,
+        "freight": 0,
+        "interestValue": 0,
+        "items": [item("SKU-1", 2, "50.00")],
+        "payments": [
+            {"paymentMethodNormalized": "CREDIT_CARD", "method": "Cartão", "value": 100, "installments": 3}
+        ],
+    }
+    base.update(overrides)
+    return base
+
+
+def rows(erp: ErpDatabase, sql: str, **params: Any) -> list[dict[str, Any]]:
+    with erp.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(sa.text(sql), params)]
+
+
+def orders_of(erp: ErpDatabase, anymarket_id: int = 100) -> list[dict[str, Any]]:
+    return rows(erp, "SELECT * FROM sales_orders WHERE anymarket_order_id = :i ORDER BY id", i=anymarket_id)
+
+
+def items_of(erp: ErpDatabase, sales_order_id: int) -> list[dict[str, Any]]:
+    return rows(
+        erp, "SELECT * FROM sales_order_items WHERE sales_order_id = :i ORDER BY position", i=sales_order_id
+    )
+
+
+def money(row: dict[str, Any]) -> tuple[Decimal, ...]:
+    keys = ("items_total", "discount", "freight", "interest", "total")
+    return tuple(Decimal(str(row[k])).quantize(Decimal("0.01")) for k in keys)
+
+
+def D(*values: str) -> tuple[Decimal, ...]:
+    return tuple(Decimal(v) for v in values)
+
+
+# -- money on the ERP order: interest, freight, discounts, Multi-CD --------------------------------
+
+TWO_DEPOSITS = [
+    item(
+        "SKU-1",
+        3,
+        "50.00",
+        discount="6.00",
+        stocks=[{"stockLocalId": SP, "amount": 2}, {"stockLocalId": REC, "amount": 1}],
+    ),
+    item("SKU-2", 1, "30.00", stocks=[{"stockLocalId": REC, "amount": 1}]),
+]
+
+
+@pytest.mark.parametrize(
+    ("settings", "overrides", "expected"),
+    [
+        # interest is in the total
+        ({}, {"interestValue": "4.50"}, [("100.00", "0", "0", "4.50", "104.50")]),
+        ({"import_interest": False}, {"interestValue": "4.50"}, [("100.00", "0", "0", "0", "100.00")]),
+        # freight, and its off switch
+        ({}, {"freight": "19.90"}, [("100.00", "0", "19.90", "0", "119.90")]),
+        ({"import_freight": False}, {"freight": "19.90"}, [("100.00", "0", "0", "0", "100.00")]),
+        # an item-level discount is on the line; the order-level one is what exceeds the items'
+        (
+            {},
+            {"items": [item("SKU-1", 2, "50.00", discount="5.00")], "discount": 5},
+            [("95.00", "0", "0", "0", "95.00")],
+        ),
+        (
+            {},
+            {"items": [item("SKU-1", 2, "50.00", discount="5.00")], "discount": 12},
+            [("95.00", "7.00", "0", "0", "88.00")],
+        ),
+        (
+            {"import_discounts": False},
+            {"items": [item("SKU-1", 2, "50.00", discount="5.00")], "discount": 12},
+            [("100.00", "0", "0", "0", "100.00")],
+        ),
+        # Multi-CD: one ERP order per deposit, order-level amounts by the parts' item totals
+        (
+            {},
+            {"items": TWO_DEPOSITS, "discount": "16.00", "freight": "30.00", "interestValue": "9.00"},
+            [("96.00", "5.52", "16.55", "4.97", "112.00"), ("78.00", "4.48", "13.45", "4.03", "91.00")],
+        ),
+        # split_multi_cd off: one ERP order with every line
+        (
+            {"split_multi_cd": False},
+            {"items": TWO_DEPOSITS, "discount": "16.00", "freight": "30.00", "interestValue": "9.00"},
+            [("174.00", "10.00", "30.00", "9.00", "203.00")],
+        ),
+    ],
+)
+def test_money_of_the_erp_orders(
+    erp: ErpDatabase, settings: dict[str, Any], overrides: dict[str, Any], expected: list[tuple[str, ...]]
+) -> None:
+    outcome = importer(erp, **settings).apply(order(**overrides))
+    assert outcome.kind == "created"
+    created = orders_of(erp)
+    assert [money(r) for r in created] == [D(*row) for row in expected]
+    assert [r["code"] for r in created] == ["AM-100", "AM-100-2"][: len(expected)]
+
+
+def test_multi_cd_lines_share_the_item_discount_and_keep_their_deposits(erp: ErpDatabase) -> None:
+    importer(erp).apply(order(items=TWO_DEPOSITS, discount="6.00"))
+    first, second = orders_of(erp)
+    lines = [
+        (
+            r["sku_id"],
+            r["deposit_id"],
+            Decimal(str(r["quantity"])),
+            Decimal(str(r["discount"])),
+            Decimal(str(r["total"])),
+        )
+        for part in (first, second)
+        for r in items_of(erp, part["id"])
+    ]
+    assert lines == [
+        (1, 1, Decimal(2), Decimal("4.00"), Decimal("96.00")),
+        (1, 2, Decimal(1), Decimal("2.00"), Decimal("48.00")),
+        (2, 2, Decimal(1), Decimal("0.00"), Decimal("30.00")),
+    ]
+    assert "part 1/2 (Multi-CD)" in first["notes"] and "part 2/2 (Multi-CD)" in second["notes"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "code", "expected"),
+    [
+        ({}, "SKU-1", Decimal("10.00")),  # the ERP's cost price
+        ({}, "SKU-2", None),  # none in the ERP: none on the line
+        ({"item_cost_from_sell_price": True}, "SKU-1", Decimal("50.00")),  # the sell price instead
+        ({"item_cost_from_sell_price": True}, "SKU-2", Decimal("50.00")),
+    ],
+)
+def test_item_cost(erp: ErpDatabase, settings: dict[str, Any], code: str, expected: Decimal | None) -> None:
+    importer(erp, **settings).apply(order(items=[item(code, 2, "50.00")]))
+    (line,) = items_of(erp, orders_of(erp)[0]["id"])
+    cost = line["unit_cost"]
+    assert (Decimal(str(cost)).quantize(Decimal("0.01")) if cost is not None else None) == expected
+    assert Decimal(str(line["unit_price"])) == Decimal("50.00")
+    assert line["marketplace_item_id"] == f"mlb-{code}"
+
+
+# -- mappings and defaults ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("payment_map", "default", "payment", "expected"),
+    [
+        ({"CREDIT_CARD": "CARTAO"}, None, "CREDIT_CARD", 1),
+        ({"CREDIT_CARD": "CARTAO"}, "BOLETO", "PIX", 2),  # default_payment_method for the unmapped
+        ({"CREDIT_CARD": "CARTAO"}, None, "PIX", None),
+        ({"*": "BOLETO"}, "CARTAO", "PIX", 2),  # the catch-all mapping before the setting
+    ],
+)
+def test_payment_method(
+    erp: ErpDatabase, payment_map: dict[str, str], default: str | None, payment: str, expected: int | None
+) -> None:
+    refs = references(payment_map=payment_map)
+    payments = [{"paymentMethodNormalized": payment, "value": 100, "installments": 2}]
+    importer(erp, refs, default_payment_method=default).apply(order(payments=payments))
+    (created,) = orders_of(erp)
+    assert created["payment_method_id"] == expected
+    assert created["installments"] == 2
+
+
+@pytest.mark.parametrize(
+    ("channel_map", "marketplace", "expected"),
+    [
+        ({}, "MERCADO_LIVRE", 1),  # the ERP channel naming the marketplace
+        ({"MERCADO_LIVRE": "SITE"}, "MERCADO_LIVRE", 2),  # the mapping wins
+        ({"MERCADO_LIVRE:loja": "SITE", "MERCADO_LIVRE": "ML"}, "MERCADO_LIVRE", 2),  # account first
+        ({"*": "SITE"}, "AMAZON", 2),
+        ({}, "AMAZON", None),
+    ],
+)
+def test_sales_channel(
+    erp: ErpDatabase, channel_map: dict[str, str], marketplace: str, expected: int | None
+) -> None:
+    importer(erp, references(channel_map=channel_map)).apply(order(marketPlace=marketplace))
+    assert orders_of(erp)[0]["channel_id"] == expected
+
+
+def test_order_status_import_mapping(erp: ErpDatabase) -> None:
+    refs = references(status_map={**DEFAULT_STATUS_MAP, "PAID_WAITING_SHIP": "liberado"})
+    importer(erp, refs).apply(order())
+    assert orders_of(erp)[0]["status"] == "liberado"
+
+
+# -- what is never created, revived or imported --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "overrides", "kind", "detail"),
+    [
+        ({}, {"status": "CANCELED"}, "skipped", "cancelled before it was imported"),
+        ({"cutoff_date": "2026-03-02"}, {}, "skipped", "before the cutoff date 2026-03-02"),
+        # 00:30 in Brazil on the cutoff day is 03:30 UTC: imported
+        ({"cutoff_date": "2026-03-01"}, {"createdAt": "2026-03-01T00:30:00-03:00"}, "created", ""),
+        ({}, {"status": "PENDING"}, "waiting", "pending payment (orders.import_statuses is 'paid')"),
+        ({"import_statuses": "paid_and_pending"}, {"status": "PENDING"}, "created", ""),
+        ({}, {"fulfillment": True}, "skipped", "fulfillment order (orders.import_fulfillment is off)"),
+        ({}, {"status": "LOST"}, "skipped", "unknown AnyMarket status 'LOST'"),
+    ],
+)
+def test_skip_reasons(
+    erp: ErpDatabase, settings: dict[str, Any], overrides: dict[str, Any], kind: str, detail: str
+) -> None:
+    outcome = importer(erp, **settings).apply(order(**overrides))
+    assert outcome.kind == kind
+    assert detail in outcome.detail
+    assert len(orders_of(erp)) == (1 if kind == "created" else 0)
+
+
+def test_a_cancellation_cancels_with_its_reason_and_a_cancelled_order_is_never_revived(
+    erp: ErpDatabase,
+) -> None:
+    imp = importer(erp)
+    imp.apply(order())
+    cancelled = imp.apply(
+        order(status="CANCELED", cancelDetails="comprador desistiu", cancelDate="2026-03-02T09:00:00-03:00")
+    )
+    assert cancelled.kind == "updated"
+    (row,) = orders_of(erp)
+    assert row["status"] == "cancelled"
+    assert row["cancel_reason"] == "comprador desistiu"
+    assert str(row["cancelled_at"]).startswith("2026-03-02 12:00:00")
+    revived = imp.apply(order(status="PAID_WAITING_SHIP"))
+    assert revived.kind == "unchanged"
+    assert orders_of(erp)[0]["status"] == "cancelled"
+
+
+def test_status_moves_forward_only_unless_regression_is_allowed(erp: ErpDatabase) -> None:
+    importer(erp).apply(order(status="INVOICED"))
+    assert importer(erp).apply(order(status="PAID_WAITING_SHIP")).kind == "unchanged"
+    assert orders_of(erp)[0]["status"] == "invoiced"
+    assert (
+        importer(erp, allow_status_regression=True).apply(order(status="PAID_WAITING_SHIP")).kind == "updated"
+    )
+    assert orders_of(erp)[0]["status"] == "approved"
+
+
+def test_a_concurrent_insert_is_retried_as_an_update(erp: ErpDatabase) -> None:
+    imp = importer(erp)
+    assert imp.apply(order()).kind == "created"
+    real_query = erp.query
+    calls = {"find": 0}
+
+    def racing_query(name: str, /, **params: Any) -> list[dict[str, Any]]:
+        if name == "order_find_by_anymarket_id":
+            calls["find"] += 1
+            if calls["find"] == 1:
+                return []  # the other import had not committed when this one looked
+        return real_query(name, **params)
+
+    erp.query = racing_query  # type: ignore[method-assign]
+    outcome = imp.apply(order())
+    assert calls["find"] == 2
+    assert outcome.kind == "unchanged"
+    assert len(orders_of(erp)) == 1

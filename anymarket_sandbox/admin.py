@@ -83,6 +83,19 @@ class SandboxAdmin:
     def tokens(self) -> list[dict[str, str]]:
         return self._call("GET", "/tokens")
 
+    # -- uncertain behaviour ----------------------------------------------------------------------
+    def behaviour(self) -> dict[str, str]:
+        """``{list_order, created_before, put_mode}`` now in force."""
+        return self._call("GET", "/behaviour")
+
+    def set_behaviour(self, **values: str) -> dict[str, str]:
+        """e.g. ``set_behaviour(list_order="oldest", put_mode="strict")``; a reset restores the defaults."""
+        return self._call("PUT", "/behaviour", json=values)
+
+    def conformance(self) -> dict[str, Any]:
+        """Spec violations of the traffic so far (servers started with ``validate_openapi=True``)."""
+        return self._call("GET", "/conformance")
+
     # -- request log ----------------------------------------------------------------------------
     def requests(
         self,

@@ -147,3 +147,38 @@ def parse_id(raw: str) -> int:
 def strip_none(data: dict[str, Any]) -> dict[str, Any]:
     """Drop null fields: the API omits absent values rather than sending nulls."""
     return {k: v for k, v in data.items() if v is not None}
+
+
+def _sort_value(item: Any, field: str) -> Any:
+    value: Any = item
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def sort_items(
+    request: Request,
+    items: list[Any],
+    *,
+    default_key: Callable[[Any], Any],
+    view: Callable[[Any], Any] = lambda x: x,
+) -> list[Any]:
+    """Order a listing: by ``sort`` (a field, dotted for nested ones) and ``sortDirection`` (ASC|DESC,
+    default ASC) when given; else by ``default_key`` in the ``list_order`` switch's direction
+    (``newest`` = descending). ``view`` maps an item to the JSON the ``sort`` field is read from."""
+    sort = request.query_params.get("sort")
+    direction = (request.query_params.get("sortDirection") or "").upper()
+    if direction and direction not in ("ASC", "DESC"):
+        raise unprocessable(
+            f"sortDirection inválido: '{direction}' (ASC ou DESC).",
+            [{"field": "sortDirection", "message": "valor inválido"}],
+        )
+    if sort:
+        present = [i for i in items if _sort_value(view(i), sort) is not None]
+        absent = [i for i in items if _sort_value(view(i), sort) is None]
+        present.sort(key=lambda i: (_sort_value(view(i), sort), default_key(i)), reverse=direction == "DESC")
+        return present + absent
+    newest = sandbox_of(request).behaviour.snapshot().list_order == "newest"
+    if direction:
+        newest = direction == "DESC"
+    return sorted(items, key=default_key, reverse=newest)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from anymarket_sandbox.behaviour import Behaviour
+
 DEFAULT_PORT = 8765
 DEFAULT_TOKEN = "sandbox-token"
 DEFAULT_OI = "sandbox-oi."
@@ -29,6 +31,10 @@ class SandboxSettings:
     demo_interval: float = 20.0
     demo_skus: list[str] = field(default_factory=list)
     seed: int | None = None
+    # Switches for what AnyMarket leaves uncertain (anymarket_sandbox/behaviour.py).
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    # Validate every /v2 request and response against the OpenAPI spec and record violations.
+    validate_openapi: bool = False
 
     @classmethod
     def from_env(cls, demo: bool | None = None) -> SandboxSettings:
@@ -46,4 +52,6 @@ class SandboxSettings:
             demo_interval=float(env.get("SANDBOX_DEMO_INTERVAL", "20")),
             demo_skus=skus,
             seed=int(seed) if seed else None,
+            behaviour=Behaviour.from_env(),
+            validate_openapi=_truthy(env.get("SANDBOX_VALIDATE_OPENAPI")),
         )

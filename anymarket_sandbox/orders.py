@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from anymarket_sandbox import fake
@@ -36,9 +37,25 @@ ALLOWED_FROM: dict[str, set[str]] = {
 }
 # What each target status needs in the merged order (required by AnyMarket per the notes' table).
 REQUIRED_FOR: dict[str, tuple[str, tuple[str, ...]]] = {
-    "INVOICED": ("invoice", ("accessKey", "number", "series", "date")),
+    # The spec's OrderUpdateInvoiced requires only accessKey and date (number/series are optional).
+    "INVOICED": ("invoice", ("accessKey", "date")),
     "PAID_WAITING_DELIVERY": ("tracking", ("number", "carrier", "shippedDate")),
     "CONCLUDED": ("tracking", ("deliveredDate",)),
+}
+# Fields the spec types string (OrderInvoice, OrderTracking): a number sent there is stored and
+# echoed as its text, as AnyMarket's typed model does.
+STRING_FIELDS = {
+    "invoice": (
+        "accessKey",
+        "series",
+        "number",
+        "cfop",
+        "companyStateTaxId",
+        "linkNfe",
+        "invoiceLink",
+        "extraDescription",
+    ),
+    "tracking": ("url", "number", "carrier", "carrierDocument"),
 }
 DATE_FIELDS = {"invoice": ("date",), "tracking": ("date", "estimateDate", "shippedDate", "deliveredDate")}
 MARKETPLACES = (
@@ -61,6 +78,72 @@ MARKETPLACE_STATUS = {
     "CANCELED": "cancelled",
     "DELIVERY_ISSUE": "not_delivered",
 }
+
+
+def as_strings(section: str, part: dict[str, Any]) -> dict[str, Any]:
+    """``part`` with the fields the spec types string as strings (``5102`` → ``"5102"``)."""
+    out = dict(part)
+    for name in STRING_FIELDS[section]:
+        value = out.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out[name] = str(int(value)) if float(value).is_integer() else str(value)
+    return out
+
+
+def _payment(payment: dict[str, Any], index: int, order_id: int) -> dict[str, Any]:
+    """A given ``payments[]`` entry completed with what the spec's OrderPaymentGet requires."""
+    method = payment.get("paymentMethodNormalized") or payment.get("method") or "CREDIT_CARD"
+    return {
+        "method": method,
+        "paymentMethodNormalized": method,
+        "paymentDetailNormalized": "UNKNOWN",
+        "marketplaceId": f"{order_id}-{index + 1}",
+        **payment,
+    }
+
+
+def _addresses(shipping: dict[str, Any], spec: dict[str, Any], promised: str) -> tuple[dict[str, Any], ...]:
+    """Shipping, billing and AnyMarket addresses with the normalized fields the spec requires."""
+    shipping = {"countryAcronymNormalized": "BR", "countryNameNormalized": "Brasil", **shipping}
+    shipping.setdefault("stateNameNormalized", shipping.get("state"))
+    shipping.setdefault("promisedShippingTime", promised)
+    billing = spec.get("billingAddress") or {
+        k: shipping[k]
+        for k in (
+            "address",
+            "street",
+            "number",
+            "neighborhood",
+            "city",
+            "state",
+            "stateNameNormalized",
+            "country",
+            "countryAcronymNormalized",
+            "countryNameNormalized",
+            "zipCode",
+        )
+        if k in shipping
+    }
+    anymarket = spec.get("anymarketAddress") or {
+        **{
+            k: shipping[k]
+            for k in (
+                "address",
+                "street",
+                "number",
+                "neighborhood",
+                "city",
+                "state",
+                "country",
+                "zipCode",
+                "receiverName",
+            )
+            if k in shipping
+        },
+        "stateAcronymNormalized": shipping.get("state"),
+        "promisedShippingTime": promised,
+    }
+    return shipping, billing, anymarket
 
 
 def _money(value: float) -> float:
@@ -103,7 +186,11 @@ def build_order(
     shipping = {**fake.shipping_address(rng, buyer["name"]), **(spec.get("shipping") or {})}
     shipping.pop("carrier", None)
     shipping.pop("shippingtype", None)
-    payments = spec.get("payments") or [
+    promised = (parse_aware_datetime(created_at, "createdAt") + timedelta(days=7)).isoformat(
+        timespec="milliseconds"
+    )
+    shipping, billing, anymarket_address = _addresses(shipping, spec, promised)
+    payments = [_payment(p, i, order_id) for i, p in enumerate(spec.get("payments") or [])] or [
         fake.payment(
             marketplace,
             method=spec.get("paymentMethod") or "CREDIT_CARD",
@@ -154,40 +241,12 @@ def build_order(
             "deliverStatus": "UNKNOWN",
             "buyer": buyer,
             "shipping": shipping,
-            "billingAddress": spec.get("billingAddress")
-            or {
-                k: shipping[k]
-                for k in (
-                    "address",
-                    "street",
-                    "number",
-                    "neighborhood",
-                    "city",
-                    "state",
-                    "country",
-                    "zipCode",
-                )
-            },
-            "anymarketAddress": spec.get("anymarketAddress")
-            or {
-                k: shipping[k]
-                for k in (
-                    "address",
-                    "street",
-                    "number",
-                    "neighborhood",
-                    "city",
-                    "state",
-                    "stateNameNormalized",
-                    "country",
-                    "zipCode",
-                    "receiverName",
-                )
-            },
+            "billingAddress": billing,
+            "anymarketAddress": anymarket_address,
             "payments": payments,
             "items": items,
-            "invoice": spec.get("invoice"),
-            "tracking": spec.get("tracking"),
+            "invoice": as_strings("invoice", spec["invoice"]) if spec.get("invoice") else None,
+            "tracking": as_strings("tracking", spec["tracking"]) if spec.get("tracking") else None,
             "metadata": dict(spec.get("metadata") or {}),
         }
     )
@@ -225,10 +284,14 @@ def _build_item(
         )
         product_json = {"id": product["id"], "title": product.get("title") or sku["title"]}
     else:
-        # A SKU unknown to the catalog (demo without catalog, or a test): invent stable-looking ids.
+        # A SKU unknown to the catalog (demo without catalog, or a test): ids invented once per
+        # partnerId and kept, as a marketplace SKU has one AnyMarket id however often it sells.
         title = item.get("title") or f"Produto {partner_id}"
-        sku_json = {"id": sb.state.next_id(), "title": title, "partnerId": str(partner_id)}
-        product_json = {"id": sb.state.next_id(), "title": title}
+        ids = account.unlisted_skus.get(str(partner_id))
+        if ids is None:
+            ids = account.unlisted_skus[str(partner_id)] = (sb.state.next_id(), sb.state.next_id())
+        sku_json = {"id": ids[0], "title": title, "partnerId": str(partner_id)}
+        product_json = {"id": ids[1], "title": title}
     stocks = []
     for stock in item.get("stocks") or []:
         local = (
@@ -310,7 +373,7 @@ def apply_update(account: Account, order: dict[str, Any], body: dict[str, Any], 
         part = body.get(section)
         if part is not None and not isinstance(part, dict):
             raise unprocessable(f"'{section}' deve ser um objeto.")
-        merged[section] = {**(order.get(section) or {}), **(part or {})}
+        merged[section] = {**(order.get(section) or {}), **as_strings(section, part or {})}
         for name in DATE_FIELDS[section]:
             if part and part.get(name) is not None:
                 parse_aware_datetime(part[name], f"{section}.{name}")

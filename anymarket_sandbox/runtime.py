@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from anymarket_sandbox.behaviour import BehaviourHolder
 from anymarket_sandbox.callbacks import CallbackDispatcher
 from anymarket_sandbox.config import SandboxSettings
 from anymarket_sandbox.faults import FaultInjector, RequestBudget
@@ -23,6 +24,13 @@ class Sandbox:
         self.budget = RequestBudget(settings.requests_per_hour)
         self.callbacks = CallbackDispatcher(self)
         self.demo: DemoGenerator | None = None
+        self.behaviour = BehaviourHolder(settings.behaviour)
+        # Spec violations of /v2 traffic (settings.validate_openapi); kept across resets.
+        self.conformance: Any = None
+        if settings.validate_openapi:
+            from anymarket_sandbox.conformance import TrafficValidator
+
+            self.conformance = TrafficValidator()
 
     def order_changed(self, account: Account, order_id: int) -> None:
         """An order was created or changed: new feed token, callbacks in the background."""
@@ -36,6 +44,7 @@ class Sandbox:
         self.state.reset()
         self.faults.reset(self.settings.seed)
         self.budget.reset()
+        self.behaviour.reset()
         if self.demo is not None:
             self.demo.seed_locals()
 

@@ -12,6 +12,7 @@ import uvicorn
 
 from anymarket_sandbox.admin import SandboxAdmin
 from anymarket_sandbox.app import create_app
+from anymarket_sandbox.behaviour import Behaviour
 from anymarket_sandbox.config import DEFAULT_OI, DEFAULT_REQUESTS_PER_HOUR, DEFAULT_TOKEN, SandboxSettings
 
 
@@ -34,6 +35,8 @@ class SandboxServer:
         demo_interval: float = 20.0,
         demo_skus: list[str] | None = None,
         seed: int | None = None,
+        behaviour: dict[str, str] | None = None,
+        validate_openapi: bool = False,
     ) -> None:
         self.settings = SandboxSettings(
             host=host,
@@ -45,6 +48,8 @@ class SandboxServer:
             demo_interval=demo_interval,
             demo_skus=demo_skus or [],
             seed=seed,
+            behaviour=_behaviour(behaviour),
+            validate_openapi=validate_openapi,
         )
         self.token = token
         self.oi = oi
@@ -105,3 +110,11 @@ class SandboxServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _behaviour(values: dict[str, str] | None) -> Behaviour:
+    """The ``SANDBOX_LIST_ORDER``/``SANDBOX_CREATED_BEFORE``/``SANDBOX_PUT_MODE`` switches, overridden
+    by ``values`` (so a whole test run can be repeated under the non-default settings)."""
+    out = Behaviour.from_env()
+    out.update(values or {})
+    return out

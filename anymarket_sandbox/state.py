@@ -59,6 +59,10 @@ class Account:
     # order id -> [{"status", "at", "source": "marketplace" | "api"}], oldest first: every status the
     # order went through and who moved it (admin/demo = marketplace, PUT /v2/orders = the client).
     status_history: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # partnerId -> (sku id, product id) of SKUs sold but absent from the catalog (stable per partnerId).
+    unlisted_skus: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # POST /monitorings entries.
+    monitorings: dict[int, dict[str, Any]] = field(default_factory=dict)
     # order id -> time.monotonic() of its creation (for the order_read_delay_seconds fault).
     created_monotonic: dict[int, float] = field(default_factory=dict)
 

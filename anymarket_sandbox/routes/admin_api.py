@@ -42,6 +42,33 @@ async def put_faults(request: Request) -> dict[str, Any]:
         raise unprocessable(f"Unknown fault setting(s): {exc.args[0]}") from exc
 
 
+@router.get("/behaviour")
+async def get_behaviour(request: Request) -> dict[str, Any]:
+    return sandbox_of(request).behaviour.snapshot().as_dict()
+
+
+@router.put("/behaviour")
+async def put_behaviour(request: Request) -> dict[str, Any]:
+    """Any of ``list_order`` (newest|oldest), ``created_before`` (exclusive|inclusive), ``put_mode``
+    (lenient|strict); see anymarket_sandbox/behaviour.py. A reset returns to the server's settings."""
+    body = await read_object(request)
+    try:
+        return sandbox_of(request).behaviour.configure(body)
+    except KeyError as exc:
+        raise unprocessable(f"Unknown behaviour setting(s): {exc.args[0]}") from exc
+    except ValueError as exc:
+        raise unprocessable(str(exc)) from exc
+
+
+@router.get("/conformance")
+async def get_conformance(request: Request) -> dict[str, Any]:
+    """Spec violations recorded since start (``validate_openapi`` servers only; else 409)."""
+    validator = sandbox_of(request).conformance
+    if validator is None:
+        raise ApiError(409, "OpenAPI validation is off (SandboxServer(validate_openapi=True)).")
+    return validator.report()
+
+
 @router.get("/budget")
 async def get_budget(request: Request) -> dict[str, Any]:
     sb = sandbox_of(request)

@@ -7,8 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from anymarket_sandbox.common import account_of, paged, parse_id, read_object, require, sandbox_of, strip_none
-from anymarket_sandbox.errors import not_found, unprocessable
+from anymarket_sandbox.common import (
+    account_of,
+    paged,
+    parse_id,
+    read_object,
+    require,
+    sandbox_of,
+    sort_items,
+    strip_none,
+)
+from anymarket_sandbox.errors import ApiError, not_found, unprocessable
 from anymarket_sandbox.state import Account
 
 router = APIRouter()
@@ -42,6 +51,7 @@ async def list_brands(
             if (name is None or name.lower() in b["name"].lower())
             and (partnerId is None or b.get("partnerId") == partnerId)
         ]
+        items = sort_items(request, items, default_key=lambda b: b["id"])
         return JSONResponse(paged(request, [strip_none(b) for b in items]))
 
 
@@ -165,6 +175,7 @@ async def list_categories(request: Request, partnerId: str | None = None) -> JSO
             for c in account.categories.values()
             if c.get("parentId") is None and (partnerId is None or c.get("partnerId") == partnerId)
         ]
+        items = sort_items(request, items, default_key=lambda c: c["id"])
         return JSONResponse(paged(request, [render_category(account, c) for c in items]))
 
 
@@ -285,6 +296,7 @@ async def list_variations(
             if (name is None or t["name"].lower() == name.lower())
             and (partnerId is None or t.get("partnerId") == partnerId)
         ]
+        items = sort_items(request, items, default_key=lambda t: t["id"])
         return JSONResponse(paged(request, items))
 
 
@@ -332,14 +344,119 @@ async def get_variation(request: Request, type_id: str) -> JSONResponse:
         return JSONResponse(render_variation_type(account, vtype))
 
 
-@router.get("/variations/{type_id}/values")
-async def list_variation_values(request: Request, type_id: str) -> JSONResponse:
+def _variation_type(account: Account, type_id: str) -> dict[str, Any]:
+    vtype = account.variation_types.get(parse_id(type_id))
+    if vtype is None:
+        raise not_found(type_id)
+    return vtype
+
+
+def _variation_value(account: Account, type_id: str, value_id: str) -> dict[str, Any]:
+    vtype = _variation_type(account, type_id)
+    value = account.variation_values.get(parse_id(value_id))
+    if value is None or value["typeId"] != vtype["id"]:
+        raise not_found(value_id)
+    return value
+
+
+def _render_value(value: dict[str, Any]) -> dict[str, Any]:
+    return strip_none(
+        {"id": value["id"], "description": value["description"], "partnerId": value.get("partnerId")}
+    )
+
+
+@router.put("/variations/{type_id}")
+async def update_variation(request: Request, type_id: str) -> JSONResponse:
+    """VariationTypePut ``{name, partnerId, visualVariation}``: the fields given change."""
+    body = await read_object(request)
     account = account_of(request)
     with sandbox_of(request).state.lock:
-        vtype = account.variation_types.get(parse_id(type_id))
-        if vtype is None:
-            raise not_found(type_id)
-        return JSONResponse(paged(request, render_variation_type(account, vtype)["values"]))
+        vtype = _variation_type(account, type_id)
+        if "name" in body:
+            require(body, ["name"])
+            if any(
+                t["id"] != vtype["id"] and t["name"].lower() == str(body["name"]).lower()
+                for t in account.variation_types.values()
+            ):
+                raise unprocessable(f"Já existe uma variação com o nome '{body['name']}'.")
+            vtype["name"] = body["name"]
+        if "partnerId" in body:
+            vtype["partnerId"] = body["partnerId"]
+        if "visualVariation" in body:
+            vtype["visualVariation"] = bool(body["visualVariation"])
+        return JSONResponse(render_variation_type(account, vtype))
+
+
+def _value_in_use(account: Account, value_ids: set[int]) -> bool:
+    return any(value_ids & set(s.get("variationValueIds", [])) for s in account.skus.values())
+
+
+@router.delete("/variations/{type_id}")
+async def delete_variation(request: Request, type_id: str) -> Response:
+    """204; a type whose values some SKU uses cannot be removed (400, as the spec documents)."""
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        vtype = _variation_type(account, type_id)
+        ids = {v["id"] for v in account.variation_values.values() if v["typeId"] == vtype["id"]}
+        if _value_in_use(account, ids):
+            raise ApiError(400, "O tipo de variação está em uso por SKUs e não pode ser excluído.")
+        for value_id in ids:
+            del account.variation_values[value_id]
+        del account.variation_types[vtype["id"]]
+    return Response(status_code=204)
+
+
+@router.get("/variations/{type_id}/values")
+async def list_variation_values(request: Request, type_id: str, partnerId: str | None = None) -> JSONResponse:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        vtype = _variation_type(account, type_id)
+        values = [
+            v
+            for v in render_variation_type(account, vtype)["values"]
+            if partnerId is None or v.get("partnerId") == partnerId
+        ]
+        return JSONResponse(paged(request, values))
+
+
+@router.get("/variations/{type_id}/values/{value_id}")
+async def get_variation_value(request: Request, type_id: str, value_id: str) -> JSONResponse:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        return JSONResponse(_render_value(_variation_value(account, type_id, value_id)))
+
+
+@router.put("/variations/{type_id}/values/{value_id}")
+async def update_variation_value(request: Request, type_id: str, value_id: str) -> JSONResponse:
+    """VariationValuePut ``{description, partnerId}``; a description taken in the type is a 422."""
+    body = await read_object(request)
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        value = _variation_value(account, type_id, value_id)
+        if "description" in body:
+            require(body, ["description"])
+            for other in account.variation_values.values():
+                if (
+                    other["typeId"] == value["typeId"]
+                    and other["id"] != value["id"]
+                    and other["description"].lower() == str(body["description"]).lower()
+                ):
+                    raise unprocessable(f"Já existe o valor '{body['description']}' para esta variação.")
+            value["description"] = body["description"]
+        if "partnerId" in body:
+            value["partnerId"] = body["partnerId"]
+        return JSONResponse(_render_value(value))
+
+
+@router.delete("/variations/{type_id}/values/{value_id}")
+async def delete_variation_value(request: Request, type_id: str, value_id: str) -> Response:
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        value = _variation_value(account, type_id, value_id)
+        if _value_in_use(account, {value["id"]}):
+            raise ApiError(400, "O valor de variação está em uso por SKUs e não pode ser excluído.")
+        del account.variation_values[value["id"]]
+    return Response(status_code=204)
 
 
 @router.post("/variations/{type_id}/values")

@@ -21,11 +21,13 @@ from fastapi.responses import JSONResponse
 
 from anymarket_sandbox.common import (
     account_of,
+    paged,
     parse_id,
     read_json,
     read_object,
     require,
     sandbox_of,
+    sort_items,
     strip_none,
 )
 from anymarket_sandbox.errors import not_found, unprocessable
@@ -101,13 +103,50 @@ def _listings_of_sku(account: Account, sku_id: int) -> list[dict[str, Any]]:
     return [render_listing(x) for x in listings_of(account).values() if x["skuId"] == sku_id]
 
 
-@router.get("/skus/marketplaces")
-async def listings_by_partner_id(request: Request, partnerID: str | None = None) -> JSONResponse:
-    """The listings of the SKU with that partnerId (a bare array; empty when it has none)."""
-    if not partnerID:
-        raise unprocessable("Informe o partnerID do SKU.", [{"field": "partnerID", "message": "obrigatório"}])
+@router.get("/transmissions")
+async def list_transmissions(request: Request) -> JSONResponse:
+    """Paged: one transmission per listing (the SKU as sent to that marketplace and its state)."""
     account = account_of(request)
     with sandbox_of(request).state.lock:
+        listings = sort_items(request, list(listings_of(account).values()), default_key=lambda x: x["id"])
+
+        def render(listing: dict[str, Any]) -> dict[str, Any]:
+            sku = account.skus.get(listing["skuId"]) or {}
+            product = account.products.get(sku.get("productId")) or {}
+            return strip_none(
+                {
+                    "id": listing["id"],
+                    "accountName": listing.get("accountName"),
+                    "description": product.get("description"),
+                    "product": {"id": product.get("id"), "title": product.get("title")} if product else None,
+                    "status": "OK",
+                    "publicationStatus": listing.get("publicationStatus"),
+                    "marketPlaceStatus": listing.get("marketplaceStatus"),
+                    "priceFactor": listing.get("priceFactor"),
+                    "sku": strip_none(
+                        {
+                            "id": sku.get("id"),
+                            "title": sku.get("title"),
+                            "partnerId": sku.get("partnerId"),
+                            "ean": sku.get("ean"),
+                            "price": listing.get("price"),
+                            "discountPrice": listing.get("discountPrice"),
+                        }
+                    ),
+                }
+            )
+
+        return JSONResponse(paged(request, listings, render))
+
+
+@router.get("/skus/marketplaces")
+async def listings_by_partner_id(request: Request, partnerID: str | None = None) -> JSONResponse:
+    """The listings of the SKU with that partnerId, or every listing without ``partnerID`` (the
+    spec's parameter is optional); a bare array, empty when there are none."""
+    account = account_of(request)
+    with sandbox_of(request).state.lock:
+        if not partnerID:
+            return JSONResponse([render_listing(x) for x in listings_of(account).values()])
         sku = account.sku_by_partner_id(partnerID)
         if sku is None:
             raise not_found(partnerID)

@@ -19,10 +19,11 @@ from anymarket_sandbox.common import (
     read_object,
     require,
     sandbox_of,
+    sort_items,
     strip_none,
 )
 from anymarket_sandbox.errors import not_found, unprocessable
-from anymarket_sandbox.orders import STATUSES, apply_update
+from anymarket_sandbox.orders import STATUSES, apply_update, build_order
 from anymarket_sandbox.state import Account
 
 router = APIRouter()
@@ -57,18 +58,25 @@ async def list_orders(
     createdBefore: str | None = None,
     status: str | None = None,
     marketplace: str | None = None,
+    marketplaceId: str | None = None,
     partnerId: str | None = None,
 ) -> JSONResponse:
-    """Paged, oldest first. Dates must carry a timezone (422 otherwise); there is no updatedAfter."""
+    """Paged. Without ``sort``, by creation in the ``list_order`` switch's direction (newest first by
+    default); ``sort``/``sortDirection`` order by any order field. ``createdAfter`` is inclusive,
+    ``createdBefore`` exclusive ("criado antes de") unless the ``created_before`` switch says
+    inclusive. ``marketplaceId`` is the order's id in its marketplace. Dates must carry a timezone
+    (422 otherwise); there is no updatedAfter."""
     after = parse_aware_datetime(createdAfter, "createdAfter") if createdAfter is not None else None
     before = parse_aware_datetime(createdBefore, "createdBefore") if createdBefore is not None else None
     if status is not None and status not in STATUSES:
         raise unprocessable(
             f"Status inválido: '{status}'.", [{"field": "status", "message": "valor inválido"}]
         )
+    sb = sandbox_of(request)
+    inclusive = sb.behaviour.snapshot().created_before == "inclusive"
     account = account_of(request)
     delay = _read_delay(request)
-    with sandbox_of(request).state.lock:
+    with sb.state.lock:
         selected = []
         for order in account.orders.values():
             if not account.readable(order["id"], delay):
@@ -76,17 +84,113 @@ async def list_orders(
             created = parse_aware_datetime(order["createdAt"], "createdAt")
             if after is not None and created < after:
                 continue
-            if before is not None and created > before:
+            if before is not None and (created > before if inclusive else created >= before):
                 continue
             if status is not None and order["status"] != status:
                 continue
             if marketplace is not None and order["marketPlace"] != marketplace:
                 continue
+            if marketplaceId is not None and order.get("marketPlaceId") != marketplaceId:
+                continue
             if partnerId is not None and order.get("partnerId") != partnerId:
                 continue
             selected.append((created, order["id"], order))
-        selected.sort(key=lambda t: (t[0], t[1]))
-        return JSONResponse(paged(request, [copy.deepcopy(o) for _, _, o in selected]))
+        ordered = sort_items(request, selected, default_key=lambda t: (t[0], t[1]), view=lambda t: t[2])
+        return JSONResponse(paged(request, [copy.deepcopy(o) for _, _, o in ordered]))
+
+
+# PostOrder's required fields (the spec), checked before anything is created.
+POST_ORDER_REQUIRED = [
+    "marketPlaceId",
+    "marketPlaceNumber",
+    "marketPlace",
+    "createdAt",
+    "transmissionStatus",
+    "status",
+    "marketPlaceStatus",
+    "total",
+    "buyer",
+    "items",
+]
+
+
+@router.post("/orders")
+async def create_order(request: Request) -> JSONResponse:
+    """An order created through the API (e.g. a seller's own store feeding AnyMarket): 201 with the
+    order, which then reaches the feed and the callbacks like a marketplace sale."""
+    body = await read_object(request)
+    require(body, POST_ORDER_REQUIRED)
+    items = body["items"]
+    if not isinstance(items, list) or not items:
+        raise unprocessable(
+            "O pedido deve ter ao menos um item.", [{"field": "items", "message": "obrigatório"}]
+        )
+    spec_items = []
+    for index, item in enumerate(items):
+        sku = item.get("sku") if isinstance(item, dict) else None
+        if not isinstance(sku, dict) or not sku.get("partnerId"):
+            raise unprocessable(
+                "Item sem SKU.", [{"field": f"items[{index}].sku.partnerId", "message": "obrigatório"}]
+            )
+        spec_items.append(
+            strip_none(
+                {
+                    "partnerId": sku["partnerId"],
+                    "title": sku.get("title"),
+                    "quantity": item.get("amount", 1),
+                    "unitPrice": item.get("unit", 0),
+                    "discount": item.get("discount", 0),
+                }
+            )
+        )
+    spec = {
+        k: body[k]
+        for k in (
+            "marketPlaceId",
+            "marketPlaceNumber",
+            "accountName",
+            "partnerId",
+            "fulfillment",
+            "createdAt",
+            "paymentDate",
+            "status",
+            "buyer",
+            "shipping",
+            "billingAddress",
+            "payments",
+            "freight",
+            "discount",
+            "interestValue",
+            "metadata",
+            "documentIntermediator",
+            "intermediateRegistrationId",
+        )
+        if body.get(k) is not None
+    }
+    spec.update(marketplace=body["marketPlace"], items=spec_items)
+    sb = sandbox_of(request)
+    account = account_of(request)
+    with sb.state.lock:
+        order = build_order(sb, account, spec)
+        order["marketPlaceStatus"] = str(body["marketPlaceStatus"])
+        order["transmissionStatus"] = str(body["transmissionStatus"])
+        return JSONResponse(copy.deepcopy(order), status_code=201)
+
+
+@router.post("/monitorings")
+async def create_monitoring(request: Request) -> JSONResponse:
+    """An integration alert shown in AnyMarket's panel: ``{partnerId, origin, message, createdAt}``
+    required (the spec's MonitoringPost); answered 200 with the stored entry."""
+    body = await read_object(request)
+    require(body, ["partnerId", "origin", "message", "createdAt"])
+    parse_aware_datetime(body["createdAt"], "createdAt")
+    sb = sandbox_of(request)
+    account = account_of(request)
+    with sb.state.lock:
+        entry = {"id": sb.state.next_id(), **{k: v for k, v in body.items() if k != "id"}}
+        entry.setdefault("status", "OPEN")
+        account.monitorings[entry["id"]] = entry
+        return JSONResponse(strip_none(dict(entry)))
 
 
 @router.get("/orders/feeds")

@@ -20,6 +20,7 @@ from anymarket_sandbox.common import (
     read_object,
     require,
     sandbox_of,
+    sort_items,
     strip_none,
 )
 from anymarket_sandbox.errors import not_found, unprocessable
@@ -130,6 +131,8 @@ def render_product(
     """``skus``: the product's stored SKUs when the caller has them grouped (listings)."""
     out = {k: product.get(k) for k in PRODUCT_FIELDS}
     out["id"] = product["id"]
+    if out.get("allowAutomaticSkuMarketplaceCreation") is None:
+        out["allowAutomaticSkuMarketplaceCreation"] = True
     category = account.categories.get(product.get("categoryId"))
     if category is not None:
         out["category"] = {
@@ -208,9 +211,15 @@ def _duplicate_sku(partner_id: str) -> Exception:
 
 
 def _check_sku_body(
-    account: Account, sku: dict[str, Any], prefix: str, seen: set[str], own_id: int | None = None
+    account: Account,
+    sku: dict[str, Any],
+    prefix: str,
+    seen: set[str],
+    own_id: int | None = None,
+    creating: bool = False,
 ) -> None:
-    require(sku, ["title", "partnerId"], prefix=prefix)
+    # SkuPost requires title, price and amount; partnerId is the ERP's join key (notes).
+    require(sku, ["title", "partnerId", *(("price", "amount") if creating else ())], prefix=prefix)
     partner_id = str(sku["partnerId"])
     if len(partner_id) > 120:
         raise unprocessable(
@@ -336,6 +345,18 @@ def _add_image(
     return image
 
 
+def _check_image_index(index: Any, highest: int, field: str) -> None:
+    """The spec: an image's index "inicia-se em 1 e limita-se a quantidade de imagens no produto" —
+    0, negatives and gaps past the number of images are a 422."""
+    if index is None:
+        return
+    if not isinstance(index, int) or isinstance(index, bool) or not 1 <= index <= highest:
+        raise unprocessable(
+            f"Índice de imagem inválido: {index!r} (de 1 a {highest}).",
+            [{"field": field, "message": f"deve estar entre 1 e {highest}"}],
+        )
+
+
 def _ensure_main_image(account: Account, product_id: int, images: list[dict[str, Any]] | None = None) -> None:
     """If no image is main, the lowest index becomes main (AnyMarket's rule)."""
     ordered = sorted(images, key=_image_order) if images is not None else product_images(account, product_id)
@@ -352,8 +373,12 @@ def _product(account: Account, raw_id: str) -> dict[str, Any]:
 
 # -- products -----------------------------------------------------------------------------------
 @router.get("/products")
-async def list_products(request: Request, sku: str | None = None) -> JSONResponse:
-    """Paged; ``sku`` is a SKU partnerId (the lookup clients do before creating a product)."""
+async def list_products(
+    request: Request, sku: str | None = None, externalId: str | None = None
+) -> JSONResponse:
+    """Paged; ``sku`` is a SKU partnerId (the lookup clients do before creating a product),
+    ``externalId`` the product's ``externalIdProduct`` or one of its SKUs' ``externalId``. Ordered by
+    id in the ``list_order`` switch's direction."""
     account = account_of(request)
     with sandbox_of(request).state.lock:
         products = list(account.products.values())
@@ -364,6 +389,14 @@ async def list_products(request: Request, sku: str | None = None) -> JSONRespons
         skus_of: dict[int, list[dict[str, Any]]] = {}
         for stored in account.skus.values():
             skus_of.setdefault(stored["productId"], []).append(stored)
+        if externalId is not None:
+            products = [
+                p
+                for p in products
+                if p.get("externalIdProduct") == externalId
+                or any(s.get("externalId") == externalId for s in skus_of.get(p["id"], []))
+            ]
+        products = sort_items(request, products, default_key=lambda p: p["id"])
         return JSONResponse(
             paged(request, products, lambda p: render_product(account, p, skus_of.get(p["id"], [])))
         )
@@ -387,15 +420,19 @@ async def create_product(request: Request) -> JSONResponse:
                 raise unprocessable(
                     "SKU inválido.", [{"field": f"skus[{index}]", "message": "objeto esperado"}]
                 )
-            _check_sku_body(account, sku, f"skus[{index}].", seen)
+            _check_sku_body(account, sku, f"skus[{index}].", seen, creating=True)
             _check_parent_sku(body, sku, f"skus[{index}].")
         images = body.get("images") or []
         for index, image in enumerate(images):
             require(image, ["url"], prefix=f"images[{index}].")
+            _check_image_index(image.get("index"), len(images), f"images[{index}].index")
         product = {k: body.get(k) for k in PRODUCT_FIELDS}
         product.setdefault("definitionPriceScope", "SKU")
         product["definitionPriceScope"] = product["definitionPriceScope"] or "SKU"
         product["isProductActive"] = body.get("isProductActive", True)
+        # Required in the spec's Product; AnyMarket's default when a client leaves it out.
+        if product.get("allowAutomaticSkuMarketplaceCreation") is None:
+            product["allowAutomaticSkuMarketplaceCreation"] = True
         product.update(id=sb.state.next_id(), categoryId=category_id, brandId=brand_id)
         account.products[product["id"]] = product
         for sku in skus:
@@ -416,12 +453,15 @@ async def get_product(request: Request, product_id: str) -> JSONResponse:
 
 @router.put("/products/{product_id}")
 async def update_product(request: Request, product_id: str) -> JSONResponse:
-    """Same fields as POST minus skus and images, which only change through their own endpoints."""
+    """Same fields as POST minus skus and images, which only change through their own endpoints:
+    echoed ``skus``/``images`` are ignored like the real API does (``put_mode`` lenient) or refused
+    with a 422 (``put_mode`` strict)."""
     body = await read_object(request)
     account = account_of(request)
     with sandbox_of(request).state.lock:
         product = _product(account, product_id)
-        if "skus" in body or "images" in body:
+        strict = sandbox_of(request).behaviour.snapshot().put_mode == "strict"
+        if strict and ("skus" in body or "images" in body):
             raise unprocessable(
                 "SKUs e imagens não podem ser alterados por esta API; use /skus e /images.",
                 [{"field": k, "message": "não permitido"} for k in ("skus", "images") if k in body],
@@ -455,7 +495,7 @@ async def create_sku(request: Request, product_id: str) -> JSONResponse:
     account = account_of(request)
     with sb.state.lock:
         product = _product(account, product_id)
-        _check_sku_body(account, body, "", set())
+        _check_sku_body(account, body, "", set(), creating=True)
         return JSONResponse(render_sku(account, _create_sku(sb, account, product["id"], body)))
 
 
@@ -476,14 +516,17 @@ async def get_sku(request: Request, product_id: str, sku_id: str) -> JSONRespons
 
 @router.put("/products/{product_id}/skus/{sku_id}")
 async def update_sku(request: Request, product_id: str, sku_id: str) -> JSONResponse:
-    """Only title, partnerId, ean, price, sellPrice, externalId, active. Other fields are a 422 here
-    (the real API ignores them silently, which hides bugs such as sending stock through this call)."""
+    """Only title, partnerId, ean, price, sellPrice, externalId, active change. Other fields (``amount``,
+    ``additionalTime``, ``variations``…) are ignored as the real API does (``put_mode`` lenient) or
+    refused with a 422 (``put_mode`` strict, which surfaces e.g. stock sent through this call)."""
     body = await read_object(request)
     account = account_of(request)
     with sandbox_of(request).state.lock:
         sku = _sku_of(account, product_id, sku_id)
         extra = sorted(set(body) - SKU_PUT_FIELDS - {"id"})
-        if extra:
+        if extra and sandbox_of(request).behaviour.snapshot().put_mode == "lenient":
+            body = {k: v for k, v in body.items() if k not in extra}
+        elif extra:
             raise unprocessable(
                 f"Campos não alteráveis por esta API: {', '.join(extra)}.",
                 [{"field": k, "message": "não permitido"} for k in extra],
@@ -536,6 +579,7 @@ async def create_image(request: Request, product_id: str) -> JSONResponse:
     account = account_of(request)
     with sb.state.lock:
         product = _product(account, product_id)
+        _check_image_index(body.get("index"), len(product_images(account, product["id"])) + 1, "index")
         return JSONResponse(render_image(_add_image(sb, account, product["id"], body)))
 
 
@@ -565,6 +609,7 @@ async def update_images(request: Request, product_id: str) -> JSONResponse:
             image = account.images.get(row["id"])
             if image is None or image["productId"] != product["id"]:
                 raise not_found(row["id"])
+            _check_image_index(row["index"], len(product_images(account, product["id"])), f"[{index}].index")
         updated = []
         for row in rows:
             image = account.images[row["id"]]

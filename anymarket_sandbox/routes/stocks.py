@@ -15,6 +15,7 @@ from anymarket_sandbox.common import (
     read_object,
     require,
     sandbox_of,
+    sort_items,
     strip_none,
 )
 from anymarket_sandbox.errors import not_found, unprocessable
@@ -223,10 +224,13 @@ async def post_stocks(request: Request) -> Response:
 async def list_stocks(
     request: Request,
     sku: str | None = None,
+    idSku: str | None = None,
     idStockLocal: str | None = None,
     hasReservation: str | None = None,
 ) -> JSONResponse:
-    """Paged rows; ``sku`` is a SKU partnerId (or AnyMarket SKU id), ``idStockLocal`` a warehouse id."""
+    """Paged rows; ``sku`` is a SKU partnerId (or AnyMarket SKU id), ``idSku`` an AnyMarket SKU id,
+    ``idStockLocal`` a warehouse id. Ordered by SKU then warehouse in the ``list_order`` switch's
+    direction unless ``sort`` names a field of the row."""
     account = account_of(request)
     with sandbox_of(request).state.lock:
         rows = []
@@ -234,9 +238,17 @@ async def list_stocks(
             sku_row = account.skus[sku_id]
             if sku is not None and sku not in (sku_row["partnerId"], str(sku_id)):
                 continue
+            if idSku is not None and str(sku_id) != idSku:
+                continue
             if idStockLocal is not None and str(local_id) != idStockLocal:
                 continue
             if hasReservation is not None and (row["reservation"] > 0) != (hasReservation.lower() == "true"):
                 continue
             rows.append((sku_id, local_id, row))
+        if request.query_params.get("sort"):
+            rows = sort_items(
+                request, rows, default_key=lambda r: (r[0], r[1]), view=lambda r: render_stock(account, *r)
+            )
+        else:
+            rows = sort_items(request, rows, default_key=lambda r: (r[0], r[1]))
         return JSONResponse(paged(request, rows, lambda r: render_stock(account, *r)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anymarket_sandbox.server import SandboxServer
 from anymarket_sandbox.testing import Api, seed_catalog
 
 
@@ -93,7 +94,10 @@ def test_product_create_variations_map_becomes_array(api: Api) -> None:
 
 def test_product_validation_422s(api: Api) -> None:
     seed_catalog(api)
-    duplicate = api.post("/products", json={"title": "Outro", "skus": [{"title": "x", "partnerId": "SKU-1"}]})
+    duplicate = api.post(
+        "/products",
+        json={"title": "Outro", "skus": [{"title": "x", "partnerId": "SKU-1", "price": 1, "amount": 0}]},
+    )
     assert duplicate.status_code == 422 and "Duplicidade de SKU" in duplicate.json()["message"]
     same_body = api.post(
         "/products",
@@ -116,15 +120,18 @@ def test_product_validation_422s(api: Api) -> None:
     )
 
 
-def test_product_put_without_skus_and_images(api: Api) -> None:
+def test_product_put_without_skus_and_images(sandbox: SandboxServer, api: Api) -> None:
     product = seed_catalog(api)["product"]
     ok = api.put(f"/products/{product['id']}", json={"title": "Camiseta Nova", "warrantyTime": 6})
     assert ok.status_code == 200 and ok.json()["title"] == "Camiseta Nova" and len(ok.json()["skus"]) == 2
+    echoed = api.put(f"/products/{product['id']}", json={"title": "x", "skus": [], "images": []})
+    assert echoed.status_code == 200 and len(echoed.json()["skus"]) == 2  # lenient: ignored
+    sandbox.admin.set_behaviour(put_mode="strict")
     rejected = api.put(f"/products/{product['id']}", json={"title": "x", "skus": []})
     assert rejected.status_code == 422
 
 
-def test_sku_endpoints(api: Api) -> None:
+def test_sku_endpoints(sandbox: SandboxServer, api: Api) -> None:
     product = seed_catalog(api)["product"]
     pid = product["id"]
     skus = api.get(f"/products/{pid}/skus").json()
@@ -147,8 +154,12 @@ def test_sku_endpoints(api: Api) -> None:
         f"/products/{pid}/skus/{sid}", json={"title": "G2", "price": 12, "sellPrice": 11, "ean": "789"}
     )
     assert updated.status_code == 200 and updated.json()["sellPrice"] == 11
+    ignored = api.put(f"/products/{pid}/skus/{sid}", json={"amount": 50, "title": "G2"})
+    assert ignored.status_code == 200 and ignored.json()["title"] == "G2" and ignored.json()["amount"] != 50
+    sandbox.admin.set_behaviour(put_mode="strict")
     not_allowed = api.put(f"/products/{pid}/skus/{sid}", json={"amount": 50})
     assert not_allowed.status_code == 422 and not_allowed.json()["fieldErrors"][0]["field"] == "amount"
+    sandbox.admin.set_behaviour(put_mode="lenient")
     dup = api.put(f"/products/{pid}/skus/{sid}", json={"partnerId": "SKU-1"})
     assert dup.status_code == 422
     assert api.get(f"/products/{pid}/skus/{sid}").json()["title"] == "G2"

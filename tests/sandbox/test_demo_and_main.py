@@ -68,7 +68,8 @@ def test_demo_uses_the_catalog_when_present() -> None:
         api = Api(demo.base_url, demo.token)
         api.post("/brands", json={"name": "X"})
         api.post(
-            "/products", json={"title": "P", "skus": [{"title": "S", "partnerId": "CAT-1", "sellPrice": 10}]}
+            "/products",
+            json={"title": "P", "skus": [{"title": "S", "partnerId": "CAT-1", "price": 10, "amount": 0}]},
         )
         created = [demo.admin.demo_tick() for _ in range(10)]
         order_ids = [c["orderId"] for c in created if c["action"] == "created"]

@@ -590,7 +590,7 @@ def test_demo_catalog_on_a_demo_sandbox(integration_env, monkeypatch: pytest.Mon
                 "/products",
                 json={
                     "title": code,
-                    "skus": [{"title": code, "partnerId": code, "price": 10, "sellPrice": 9}],
+                    "skus": [{"title": code, "partnerId": code, "price": 10, "sellPrice": 9, "amount": 0}],
                 },
             )
             assert response.status_code == 201, response.text

@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint demo sandbox bench benchmarks clean soak
+.PHONY: venv test test-sandbox-switches lint demo sandbox bench benchmarks clean soak
 
 venv: $(STAMP)
 
@@ -24,6 +24,17 @@ test: venv
 	scripts/system_packages.sh test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) test-sandbox-switches
+
+# The client suites that list orders/products/stocks, filter by createdBefore and PUT products/SKUs,
+# rerun with the sandbox's uncertain behaviours at their non-default settings (oldest first,
+# createdBefore inclusive, strict PUTs; anymarket_sandbox/behaviour.py), SQLite only (~3 min).
+SWITCH_SUITES := tests/anymarket/operators/test_import_orders.py tests/anymarket/operators/test_import_catalog.py \
+	tests/anymarket/operators/test_sync_products.py tests/anymarket/operators/test_send_stock.py \
+	tests/anymarket/operators/test_sync_order_status.py
+test-sandbox-switches: venv
+	SANDBOX_LIST_ORDER=oldest SANDBOX_CREATED_BEFORE=inclusive SANDBOX_PUT_MODE=strict \
+		$(BIN)/python -m pytest -q $(SWITCH_SUITES) -k "not postgresql"
 
 demo: venv
 	scripts/demo.sh

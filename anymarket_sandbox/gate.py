@@ -108,11 +108,18 @@ class ApiGate:
             "oi": None,
             "fault": None,
         }
-        status_seen: dict[str, int] = {}
+        status_seen: dict[str, Any] = {}
+        response_chunks: list[bytes] = []
+        validating = sb.conformance is not None
 
         async def send_logged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_seen["status"] = message["status"]
+                for key, value in message.get("headers", []):
+                    if key.lower() == b"content-type":
+                        status_seen["type"] = value.decode("latin-1").split(";")[0]
+            elif validating and message["type"] == "http.response.body":
+                response_chunks.append(message.get("body", b""))
             await send(message)
 
         try:
@@ -170,3 +177,13 @@ class ApiGate:
         finally:
             entry["status"] = status_seen.get("status")
             sb.state.log_request(entry)
+            if validating and entry["status"] is not None:
+                # Off the event loop: the check parses large bodies (its own thread, never the handler's).
+                await asyncio.to_thread(
+                    sb.conformance.record,
+                    entry,
+                    raw,
+                    entry["status"],
+                    b"".join(response_chunks),
+                    status_seen.get("type") or "application/json",
+                )

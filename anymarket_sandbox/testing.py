@@ -21,8 +21,36 @@ from anymarket_sandbox.server import SandboxServer
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
-    with SandboxServer() as server:
+    """Applies the behaviour switches of the environment (``SANDBOX_LIST_ORDER=oldest``,
+    ``SANDBOX_CREATED_BEFORE=inclusive``, ``SANDBOX_PUT_MODE=strict``) and, when the OpenAPI spec is
+    on this machine (``../shared``), validates every request and response of the session against it:
+    the session ends in an error on any violation outside ``conformance.TOLERATED``. Without the spec
+    (a fresh clone elsewhere) validation is off; ``SANDBOX_VALIDATE_OPENAPI=0`` turns it off too."""
+    import os
+
+    from anymarket_sandbox import conformance
+
+    wanted = os.environ.get("SANDBOX_VALIDATE_OPENAPI", "1").strip().lower() not in {
+        "0",
+        "false",
+        "no",
+        "off",
+    }
+    with SandboxServer(validate_openapi=wanted and conformance.spec_available()) as server:
         yield server
+        if server.sandbox.conformance is not None:
+            report = server.sandbox.conformance.report()
+            if report["violations"]:
+                lines = [
+                    f"{v['operation']} {v['status']} {v['side']}: {v['message']}"
+                    for v in report["violations"]
+                ]
+                unique = sorted(set(lines))
+                pytest.fail(
+                    f"{len(report['violations'])} OpenAPI violation(s) outside the tolerated list in "
+                    f"{report['checked']} exchanges:\n  " + "\n  ".join(unique[:60]),
+                    pytrace=False,
+                )
 
 
 @pytest.fixture

@@ -188,7 +188,7 @@ async def create_monitoring(request: Request) -> JSONResponse:
     account = account_of(request)
     with sb.state.lock:
         entry = {"id": sb.state.next_id(), **{k: v for k, v in body.items() if k != "id"}}
-        entry.setdefault("status", "OPEN")
+        entry.setdefault("status", "PENDING")
         account.monitorings[entry["id"]] = entry
         return JSONResponse(strip_none(dict(entry)))
 

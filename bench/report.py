@@ -144,6 +144,27 @@ SECTIONS = (
         "run per stage, requests from the hook's budget count. Latency: an NF-e authorized in the demo "
         "ERP, polled on the sandbox until INVOICED while `make demo` runs the DAG every minute.",
     ),
+    Section(
+        "budget_contention",
+        "Budget under contention (issue 13)",
+        "one run, two phases from a fresh state each (new mapping DB, sandbox reset, demo ERP reseeded "
+        "with the products in the command, nothing on AnyMarket yet): first lanes off "
+        "(`budget: {lanes: false}`, first come first served), then lanes on (the defaults: 30 % "
+        "realtime reserve). The budget runs at AnyMarket's rate (5 000 requests/h) in a compressed "
+        "window on both sides (sandbox `set_budget` and the connection's `requests_per_hour` / "
+        "`budget_window_seconds`: 417 requests per 300 s), each phase 1.5 windows. In one process, "
+        "as a scheduler would: `sync_products` back to back (the next run 5 s after one ends, waiting "
+        "or not), `import_orders` from the feed every 12 s, `send_stock` every 15 s, `send_prices` "
+        "every 60 s; the sandbox sells one ERP SKU every 15 s and the ERP's default-deposit balance of "
+        "a SKU already on AnyMarket changes every 20 s (none in the last 60 s of a phase). Realtime "
+        "needs at most ~1 260 requests/h of the 1 500 reserved. Sale → ERP: sandbox order created → "
+        "its row in the ERP (polled every 0.5 s); stock → AnyMarket: ERP commit → the first accepted "
+        "`PUT /stocks` with the new quantity (sandbox request log); a sale or change still missing "
+        "at the end counts at its age then. Budget by lane from the mapping DB's "
+        "`request_budget_usage`, per hour of phase; 429s from the sandbox log; runs counted by the "
+        "bench; requests per new product from the runs' `requests_used` less brand/category/"
+        "variation set-up.",
+    ),
 )
 
 BENCHES = (
@@ -175,6 +196,13 @@ BENCHES = (
         ("--steady", "50", "--backfill", "200", "--latency-ms", "5", "--callbacks", "3"),
     ),
     Bench("sync_order_status", "sync_order_status", ("--orders", "100"), ("--orders", "20")),
+    Bench(
+        "budget_contention",
+        "budget_contention",
+        ("--products", "5000", "--window", "300", "--phase", "450"),
+        ("--quick",),
+        timeout=2400,
+    ),
     Bench(
         "send_stock_demo_latency",
         "send_stock",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,49 @@ def test_git_commit_is_read_from_the_git_directory(tmp_path):
     assert report.git_commit(tmp_path) == "abc123 (main)"
     (git / "HEAD").write_text("0123456789abcdef\n")
     assert report.git_commit(tmp_path) == "0123456789abcdef"
+
+
+def test_the_budget_contention_section_shows_both_phases_in_one_table():
+    found = [
+        figure("budget_contention", "lanes off: sale → ERP p95", 240.0, "s", note="30 sales"),
+        figure("budget_contention", "lanes on: sale → ERP p95", 12.5, "s", 30, "<", note="30 sales"),
+        figure("budget_contention", "lanes on: 429s received", 0, "", 0, "=="),
+    ]
+    entry = next(b for b in report.BENCHES if b.name == "budget_contention")
+    text = render(found, [report.Run(entry, entry.command(quick=False), "ok", 900, found)])
+    section = text[text.index("## Budget under contention (issue 13)") : text.index("## Runs")]
+    assert "| lanes off: sale → ERP p95 — *30 sales* | 240 s | — | — |" in section
+    assert "| lanes on: sale → ERP p95 — *30 sales* | 12.5 s | < 30 s | yes |" in section
+    assert "| lanes on: 429s received | 0 | = 0 | yes |" in section
+    assert "How measured: one run, two phases" in section
+    assert text.index("## Sync order status") < text.index("## Budget under contention")
+    assert entry.argv(quick=True) == ["bench/budget_contention.py", "--quick"]
+
+
+@pytest.mark.slow
+def test_the_budget_contention_bench_runs_quick_through_the_report():
+    """The whole pipeline on the real bench at --quick sizes (about 1.5 min): both phases record
+    their figures, and every lanes-on target is there to be judged."""
+    entry = next(b for b in report.BENCHES if b.name == "budget_contention")
+    env = {k: v for k, v in os.environ.items() if k not in (figures.ENV_VAR, "ANYMARKET_INTEGRATIONS_FILE")}
+    out_dir = report.OUT_DIR / "pytest"  # under the repository: run_bench names logs relative to it
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = report.run_bench(entry, quick=True, env=env, out_dir=out_dir)
+    assert run.status == "ok", (out_dir / "budget_contention.log").read_text()[-3000:]
+    names = {f["name"] for f in run.figures}
+    for lanes in ("lanes off", "lanes on"):
+        for name in (
+            "sale → ERP p95",
+            "stock change → AnyMarket p95",
+            "products created per hour",
+            "budget used by bulk",
+            "429s received",
+            "failed runs",
+            "requests per new product (sync_products + send_prices + send_stock)",
+        ):
+            assert f"{lanes}: {name}" in names, (lanes, name, sorted(names))
+    by_name = {f["name"]: f for f in run.figures}
+    assert by_name["lanes on: products created per hour"]["value"] > 0
+    assert by_name["lanes on: sale → ERP p95"]["target"] == 30
+    text = render(run.figures, [run], quick=True)
+    assert "| lanes on: 429s received — *" in text

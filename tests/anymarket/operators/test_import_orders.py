@@ -404,3 +404,54 @@ def test_bad_backfill_param_names_the_param(shop: Shop) -> None:
 
     with pytest.raises(ConfigurationError, match="created_from='31/01/2026' is not a date"):
         shop.run(created_from="31/01/2026")
+
+
+def test_pending_orders_are_reread_when_their_recheck_is_due(shop: Shop) -> None:
+    """orders.pending_recheck_minutes: a pending order is re-read then, even when no feed item says so."""
+    from datetime import UTC, datetime, timedelta
+
+    from anymarket.mapping.models import order_imports
+
+    shop.configure(reconcile_days=0, pending_recheck_minutes=30)
+    admin = shop.env.sandbox.admin
+    order = admin.create_order(**order_spec(status="PENDING"))
+    started = datetime.now(UTC)
+    assert shop.run()["counts"]["waiting"] == 1
+    with shop.env.mapping.engine.connect() as c:
+        [due] = c.execute(sa.select(order_imports.c.next_check_at)).scalars().all()
+    due = due if due.tzinfo else due.replace(tzinfo=UTC)
+    assert started + timedelta(minutes=29) < due < datetime.now(UTC) + timedelta(minutes=31)
+    admin.clear_requests()
+    summary = shop.run()  # not due yet: nothing re-read
+    assert summary["counts"].get("rechecked", 0) == 0
+    assert not admin.requests(method="GET", path=f"/v2/orders/{order['id']}")
+    with shop.env.mapping.engine.begin() as c:
+        c.execute(sa.update(order_imports).values(next_check_at=started - timedelta(minutes=1)))
+    summary = shop.run()
+    assert summary["counts"]["rechecked"] == 1
+    assert len(admin.requests(method="GET", path=f"/v2/orders/{order['id']}")) == 1
+
+
+def test_the_daily_reconcile_lists_the_last_days_once_a_day(shop: Shop) -> None:
+    """orders.reconcile_days: once a day the last N Brazilian days are listed again; 0 = off."""
+    from datetime import datetime
+
+    from anymarket.vocabulary import BRAZIL
+
+    shop.configure(reconcile_days=2)
+    admin = shop.env.sandbox.admin
+    summary = shop.run()
+    today = datetime.now(BRAZIL).date()
+    listings = admin.requests(method="GET", path="/v2/orders")
+    assert [r["query"]["createdAfter"][:10] for r in listings] == [
+        str(today.fromordinal(today.toordinal() - 1)),
+        str(today),
+    ]
+    assert summary["reconcile_window"] == f"{today.fromordinal(today.toordinal() - 1)}..{today}"
+    admin.clear_requests()
+    shop.run()  # within 24 hours: not again
+    assert not admin.requests(method="GET", path="/v2/orders")
+    shop.configure(reconcile_days=0)
+    shop.env.mapping.set_cursor("loja1", "orders_reconciled_at", "2000-01-01T00:00:00+00:00")
+    shop.run()
+    assert not admin.requests(method="GET", path="/v2/orders")

@@ -106,6 +106,7 @@ def test_item_discount_shares(discount: str, amounts: list[int], quantity: int, 
         ("2", "50.00", "10.00", "90.00"),
         ("0.333", "10.00", "0", "3.33"),
         ("1.5", "0.01", "0", "0.02"),  # 0.015 half-up
+        ("2.5", "0.01", "0", "0.03"),  # 0.025 half-up, not half-even
         ("1", "5.00", "7.00", "-2.00"),
     ],
 )

@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "anymarket.hooks",
             "anymarket.budget",
             "anymarket.budget_waits",
+            "anymarket.stock_levels",
             "anymarket.progress",
             "anymarket.connections",
             "anymarket.settings",

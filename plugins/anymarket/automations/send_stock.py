@@ -37,6 +37,7 @@ AUTOMATION = Automation(
     tags=("stock",),
     add_tasks=_add_tasks,
     operator="anymarket.operators.send_stock",
+    helpers=("anymarket.stock_levels",),
     rules=("anymarket.rules.send_stock", "anymarket.rules.changes"),
     erp_queries=("list_deposits", "stock_skus", "stock_balances", "stock_reservations"),
     state_tables=("stock_sent", "stock_rejected", "links", "mappings"),

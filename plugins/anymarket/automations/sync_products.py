@@ -26,8 +26,13 @@ AUTOMATION = Automation(
     tags=("catalog",),
     add_tasks=_add_tasks,
     operator="anymarket.operators.sync_products",
-    helpers=("anymarket.catalog.taxonomy", "anymarket.catalog.sync", "anymarket.catalog.state"),
-    rules=("anymarket.catalog.payload",),
+    helpers=(
+        "anymarket.catalog.taxonomy",
+        "anymarket.catalog.sync",
+        "anymarket.catalog.state",
+        "anymarket.stock_levels",
+    ),
+    rules=("anymarket.catalog.payload", "anymarket.rules.send_stock"),
     erp_queries=(
         "product_changed",
         "product_rows",
@@ -37,6 +42,11 @@ AUTOMATION = Automation(
         "product_attributes",
         "product_brands",
         "product_categories",
+        # A creation carries each SKU's stock in the default warehouse (anymarket.stock_levels).
+        "list_deposits",
+        "stock_skus",
+        "stock_balances",
+        "stock_reservations",
     ),
     state_tables=(
         "product_sync",
@@ -66,7 +76,11 @@ Places the ERP catalog on AnyMarket: new products, products changed in the ERP (
 brand, category, technical sheet, dimensions, images, SKUs, variations…) and products made
 inactive. A run looks only at products whose row or SKUs changed since the last run (the ERP's
 `updated_at`) and sends only the pieces that differ from what AnyMarket last accepted, so an
-unchanged catalog costs no request.
+unchanged catalog costs no request. A new product costs two requests end to end (a lookup and the
+`POST`): the `POST` carries its SKUs' prices and their stock in the default warehouse (the stock
+rules' quantity; not with `mapped_deposits`), recorded as send prices' and send stock's, which then
+send nothing for it until the ERP changes. Catalog work is **bulk** (README, "Budget lanes"): paced,
+and a run whose lane is spent ends waiting, the next one continuing where it stopped.
 
 - **Changes**: the ERP must move a product's `updated_at` when its images, attributes or SKUs change
   (the reference schema's triggers do; see the ERP contract).

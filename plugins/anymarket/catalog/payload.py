@@ -340,10 +340,17 @@ class ProductPayload:
             }
         )
 
-    def create_body(self) -> dict[str, Any]:
-        """The ``POST /products`` body: product, price settings, SKUs and (per settings) images."""
+    def create_body(self, amounts: Mapping[str, int] | None = None) -> dict[str, Any]:
+        """The ``POST /products`` body: product, price settings, SKUs and (per settings) images.
+
+        :param amounts: each SKU's quantity in AnyMarket's default warehouse (the stock rules'), which
+            AnyMarket takes only at creation; a SKU not in it is created with 0. Not part of
+            :attr:`data_hash`: a stock change is send stock's, never a product update.
+        """
         images = [image.body() for image in self.images] if self.send_images != "no" else []
-        return {**self.product, **self.creation, "images": images, "skus": list(self.sku_bodies.values())}
+        amounts = amounts or {}
+        skus = [{**body, "amount": int(amounts.get(code, 0))} for code, body in self.sku_bodies.items()]
+        return {**self.product, **self.creation, "images": images, "skus": skus}
 
 
 def _sku_visual_value(sku: ErpSku, translation: Translation) -> str | None:
@@ -436,7 +443,7 @@ def build_payload(
         sku_updates[sku.code] = update
         create = {
             **update,
-            "amount": 0,  # stock is send stock's: AnyMarket honours amount only at creation
+            "amount": 0,  # the creation's amount is the stock rules' (create_body); never updated here
             "additionalTime": sku.crossdocking_days if settings.send_crossdocking else 0,
             "price": max(sku.list_price or 0.0, sku.sell_price),
             "sellPrice": sku.sell_price,

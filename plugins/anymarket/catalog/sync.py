@@ -23,7 +23,7 @@ not retried until its data changes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from anymarket.catalog.payload import differs, image_key
@@ -51,16 +51,18 @@ class ProductSyncer:
         settings: ProductSettings,
         summary: RunSummary,
         record_history: Callable[..., None],
-        stock_in_default_warehouse: bool = True,
+        default_amounts: Mapping[str, int] | None = None,
     ) -> None:
-        """:param stock_in_default_warehouse: send stock sends rows without a ``stockLocalId`` (any
-        rule but ``mapped_deposits``), so what a creation's ``amount`` set is what it would send."""
+        """:param default_amounts: each SKU's quantity in AnyMarket's default warehouse under the stock
+        rules (:meth:`anymarket.stock_levels.StockLevels.default_warehouse_amounts`), carried by a
+        product creation and recorded as send stock's; ``None`` when send stock sends no such rows
+        (``mapped_deposits``): creations then carry 0 and record nothing."""
         self.hook = hook
         self.state = state
         self.settings = settings
         self.summary = summary
         self.record_history = record_history
-        self.stock_in_default_warehouse = stock_in_default_warehouse
+        self.default_amounts = default_amounts
 
     # -- entry points -------------------------------------------------------------------------------
 
@@ -188,16 +190,16 @@ class ProductSyncer:
             raise
 
     def _create(self, payload: ProductPayload, current: ProductState) -> None:
-        created = self._write("POST", "/products", payload.create_body())
+        created = self._write("POST", "/products", payload.create_body(self.default_amounts))
         self.summary.count("skus_created", len(created.get("skus") or []))
         self._link_remote(payload, current, created, product_hash=payload.product_hash)
         self._record_prices_sent(payload, created)
         self._record_stock_sent(payload, created)
 
     def _record_stock_sent(self, payload: ProductPayload, created: dict[str, Any]) -> None:
-        """The creation set each SKU's ``amount`` (0) and ``additionalTime`` in AnyMarket's default
-        warehouse: tell send stock, which would otherwise send a SKU without stock its 0 again."""
-        if not self.stock_in_default_warehouse:
+        """The creation set each SKU's ``amount`` and ``additionalTime`` in AnyMarket's default
+        warehouse: tell send stock, which would otherwise send each new SKU's stock again."""
+        if self.default_amounts is None:
             return
         rows = []
         for sku in created.get("skus") or []:
@@ -205,7 +207,7 @@ class ProductSyncer:
             body = payload.sku_bodies.get(code)
             if body is not None:
                 crossdocking = body["additionalTime"] if self.settings.send_crossdocking else None
-                rows.append((code, str(sku["id"]), body["amount"], crossdocking))
+                rows.append((code, str(sku["id"]), int(self.default_amounts.get(code, 0)), crossdocking))
         with self.state.mapping.begin() as conn:
             self.state.record_stock_sent(rows, conn)
 

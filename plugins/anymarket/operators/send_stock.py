@@ -57,6 +57,7 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
 
     def run(self, context: Context, summary: RunSummary) -> None:
         from anymarket.rules import send_stock as stock_rules
+        from anymarket.stock_levels import read_stock_levels
 
         started = time.perf_counter()
         settings = self.integration
@@ -65,42 +66,24 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         summary.set("balance", settings.stock.balance)
         summary.set("full_resend", full_resend)
 
-        deposits = self.erp.query_frame("list_deposits")
-        deposit_mappings = (
-            self.mapping.mappings_of(settings.id, "deposit")
-            if settings.stock.rule == "mapped_deposits"
-            else {}
-        )
-        resolved = stock_rules.deposit_targets(deposits, deposit_mappings, settings.stock)
-        for label in resolved.not_mapped:
+        levels = read_stock_levels(erp=self.erp, mapping=self.mapping, integration=settings)
+        for label in levels.deposits.not_mapped:
             summary.note("deposits_not_mapped", label)
-        for label in resolved.not_counted:
+        for label in levels.deposits.not_counted:
             summary.note("deposits_not_counting", label)
-        skus = self.erp.query_frame("stock_skus")
-        balances = self.erp.query_frame("stock_balances")
-        reservations = (
-            self.erp.query_frame("stock_reservations") if settings.stock.balance == "available" else None
-        )
         links = self.mapping.links_of(settings.id, "sku")
         sent_state, rejected_state = self._state(m.stock_sent), self._state(m.stock_rejected)
-        read_seconds = time.perf_counter() - started
+        read_seconds = time.perf_counter() - started - levels.compute_seconds
 
         # Step 2, timed on its own: pure pandas over what was read above.
         computing = time.perf_counter()
-        desired = stock_rules.desired_stock(
-            skus=skus,
-            balances=balances,
-            reservations=reservations if reservations is not None else balances.iloc[:0],
-            targets=resolved.targets,
-            stock=settings.stock,
-            products=settings.products,
-        )
+        desired = levels.desired
         desired["anymarket_id"] = desired["sku_code"].map(links)
         unlinked = desired["anymarket_id"].isna()
         changes = stock_rules.select_changes(
             desired[~unlinked], sent_state, rejected_state, full_resend=full_resend
         )
-        compute_seconds = time.perf_counter() - computing
+        compute_seconds = levels.compute_seconds + time.perf_counter() - computing
 
         summary.count("considered", len(desired))
         summary.count("unchanged", changes.unchanged)

@@ -94,7 +94,7 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             settings=settings,
             summary=summary,
             record_history=self.record_history,
-            stock_in_default_warehouse=self.integration.stock.rule != "mapped_deposits",
+            default_amounts=self._default_amounts() if codes else None,
         )
         translation = self._translation() if codes else None
         progress = self.track_progress(what="products", total=len(codes)) if codes else None
@@ -116,6 +116,22 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             self.mapping.set_cursor(self.integration.id, CURSOR, newest.isoformat())
 
     # -- steps --------------------------------------------------------------------------------------
+
+    def _default_amounts(self) -> dict[str, int] | None:
+        """Each SKU's stock in AnyMarket's default warehouse under the stock rules, for the creations
+        to carry (``None`` with ``mapped_deposits``: send stock sends every row by warehouse)."""
+        from anymarket.stock_levels import read_stock_levels
+
+        if self.integration.stock.rule == "mapped_deposits":
+            return None
+        try:
+            levels = read_stock_levels(erp=self.erp, mapping=self.mapping, integration=self.integration)
+        except ConfigurationError as exc:
+            # The stock settings are send stock's to report (it fails on them); products still go.
+            self.log.warning("New products carry no stock (send stock will send it): %s", exc)
+            return None
+        return levels.default_warehouse_amounts()
+
 
     def _candidates(
         self, product_code: str | None, full_sync: bool, summary: RunSummary

@@ -618,7 +618,11 @@ def test_demo_catalog_on_a_demo_sandbox(integration_env, monkeypatch: pytest.Mon
         stock = AnyMarketSendStockOperator(task_id="send_stock", integration_id="loja1").execute(
             {"run_id": "stock", "params": {}}
         )
-        assert stock["counts"]["sent"] >= len(codes)
+        # Every SKU is linked; created ones carried their stock, so only adopted ones may need a row.
+        stock_counts = stock["counts"]
+        assert "skipped_unlinked_rows" not in stock_counts and stock_counts["failed"] == 0
+        assert stock_counts["sent"] + stock_counts["unchanged"] == stock_counts["considered"] >= len(codes)
+        assert 0 < stock_counts["sent"] <= len(primed) * 4  # the adopted ones came with no stock
 
 
 def send_prices() -> dict[str, Any]:
@@ -658,26 +662,50 @@ def send_stock() -> dict[str, Any]:
 
 
 def test_stock_a_creation_carried_is_not_sent_again(shop: dict[str, Any]) -> None:
-    """A new product's POST sets each SKU's amount (0) and crossdocking in the default warehouse: send
-    stock then sends only the SKUs whose ERP stock differs, in one PUT /stocks."""
+    """A new product's POST carries each SKU's stock in the default warehouse (the stock rules'
+    quantity): send stock then has nothing to send until the ERP changes — a new product costs no
+    stock request of its own."""
     from tests.anymarket.operators.test_send_stock import set_balances
 
     erp = shop["env"].erp
     erp_exec(erp, "INSERT INTO deposits (id, code, name, is_default, active) VALUES (1, 'SP', 'CD SP', 1, 1)")
     set_balances(erp, ("P2-AZU-M", "SP", 7))
     shop["env"].sandbox.admin.create_stock_local("CD SP", default_local=True)
+    seq = last_seq(shop)
     run(shop)
+    posted = [
+        r["body"] for r in requests_since(shop, seq) if (r["method"], r["path"]) == ("POST", "/v2/products")
+    ]
+    amounts = {sku["partnerId"]: sku["amount"] for body in posted for sku in body["skus"]}
+    assert amounts == {"P1": 0, "P2-AZU-P": 0, "P2-AZU-M": 7, "P2-PRE-P": 0, "P2-PRE-M": 0}
     seq = last_seq(shop)
 
     first = send_stock()
 
-    [put] = requests_since(shop, seq)
-    sku_id = shop["env"].mapping.links_of("loja1", "sku")["P2-AZU-M"]
-    assert (put["method"], put["path"]) == ("PUT", "/v2/stocks")
-    assert [(row["id"], row["quantity"]) for row in put["body"]] == [(int(sku_id), 7)]
-    assert first["counts"]["sent"] == 1
+    assert requests_since(shop, seq) == [] and first["counts"]["sent"] == 0
+    assert first["counts"]["unchanged"] == 5
+    set_balances(erp, ("P1", "SP", 3))
     seq = last_seq(shop)
-    assert send_stock()["counts"].get("sent", 0) == 0 and requests_since(shop, seq) == []
+    assert send_stock()["counts"]["sent"] == 1
+    [put] = requests_since(shop, seq)
+    sku_id = shop["env"].mapping.links_of("loja1", "sku")["P1"]
+    assert [(row["id"], row["quantity"]) for row in put["body"]] == [(int(sku_id), 3)]
+
+
+def test_a_product_created_under_mapped_deposits_carries_no_stock(shop: dict[str, Any]) -> None:
+    """With stock per mapped warehouse, send stock owns every row: creations carry 0 and record nothing."""
+    (shop["tmp"] / "integrations.yaml").write_text(
+        "integrations:\n  loja1:\n    name: Loja 1\n    environment: sandbox\n"
+        "    alert_emails: [ops@loja1.example]\n    stock: {rule: mapped_deposits}\n"
+    )
+    seq = last_seq(shop)
+    run(shop)
+    posted = [
+        r["body"] for r in requests_since(shop, seq) if (r["method"], r["path"]) == ("POST", "/v2/products")
+    ]
+    assert {sku["amount"] for body in posted for sku in body["skus"]} == {0}
+    with shop["env"].mapping.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(m.stock_sent)).scalar() == 0
 
 
 def test_markup_prices_are_left_to_send_prices(shop: dict[str, Any]) -> None:

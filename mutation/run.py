@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -52,11 +53,6 @@ class Module:
 
 
 MODULES = (
-    Module(
-        "importer",
-        "orders/importer.py",
-        ("tests/anymarket/orders/test_importer.py", "tests/anymarket/orders/test_allocation.py"),
-    ),
     Module("allocation", "orders/allocation.py", ("tests/anymarket/orders/test_allocation.py",)),
     Module(
         "fiscal",
@@ -77,6 +73,11 @@ MODULES = (
         ("tests/anymarket/rules/test_send_stock.py", "tests/anymarket/rules/test_send_prices.py"),
     ),
     Module("payload", "catalog/payload.py", ("tests/anymarket/catalog/test_payload.py",)),
+    Module(
+        "importer",
+        "orders/importer.py",
+        ("tests/anymarket/orders/test_importer.py", "tests/anymarket/orders/test_allocation.py"),
+    ),
 )
 
 
@@ -121,20 +122,26 @@ def run_module(module: Module, jobs: int) -> dict:
     env.pop("PYTHONPATH", None)
     started = time.monotonic()
     mutmut = str(Path(sys.executable).with_name("mutmut"))
-    proc = subprocess.run(
+    # Its own session, so an interrupted run takes mutmut's forked workers down with it.
+    proc = subprocess.Popen(
         [mutmut, "run", "--max-children", str(jobs)],
         cwd=work,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        check=False,
+        start_new_session=True,
     )
+    try:
+        output, _ = proc.communicate()
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGTERM)
+        raise
     seconds = time.monotonic() - started
-    (work / "mutmut.log").write_text(proc.stdout)
+    (work / "mutmut.log").write_text(output)
     meta = work / "mutants" / "src" / "anymarket" / (module.path + ".meta")
     if not meta.exists():
-        tail = "\n".join(proc.stdout.splitlines()[-30:])
+        tail = "\n".join(output.splitlines()[-30:])
         raise SystemExit(f"mutmut produced no results for {module.path} (see {work}/mutmut.log):\n{tail}")
     codes = json.loads(meta.read_text())["exit_code_by_key"]
     return {"module": module, "codes": codes, "seconds": seconds}
@@ -227,8 +234,10 @@ def main() -> int:
         )
     equivalent = tomllib.loads(EQUIVALENT.read_text()) if EQUIVALENT.exists() else {}
     reasons = {name: reason for group in equivalent.values() for name, reason in group.items()}
+    command = ("nice -n 19 .venv/bin/python mutation/run.py " + " ".join(sys.argv[1:])).strip()
     started = time.monotonic()
-    results = []
+    results: list[dict] = []
+    ok = True
     for module in MODULES:
         if wanted and module.name not in wanted:
             continue
@@ -238,9 +247,9 @@ def main() -> int:
         codes = Counter(status_of(c) for c in result["codes"].values())
         print(f"  {dict(codes)} in {result['seconds']:.0f} s", flush=True)
         results.append(result)
-    command = "nice -n 19 .venv/bin/python mutation/run.py " + " ".join(sys.argv[1:])
-    text, ok = report(results, reasons, command.strip(), time.monotonic() - started)
-    args.report.write_text(text)
+        # Written after each module, so a long run shows its figures as it goes.
+        text, ok = report(results, reasons, command, time.monotonic() - started)
+        args.report.write_text(text)
     print(f"report: {args.report.relative_to(ROOT) if args.report.is_relative_to(ROOT) else args.report}")
     return 0 if ok else 1
 

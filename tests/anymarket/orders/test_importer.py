@@ -349,3 +349,193 @@ def test_a_concurrent_insert_is_retried_as_an_update(erp: ErpDatabase) -> None:
     assert calls["find"] == 2
     assert outcome.kind == "unchanged"
     assert len(orders_of(erp)) == 1
+
+
+# -- references: mappings and ERP reference rows ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("default_deposit", "expected"), [(None, 1), ("REC", 2), ("GONE", 1)])
+def test_references_load(
+    erp: ErpDatabase, tmp_path: Path, default_deposit: str | None, expected: int
+) -> None:
+    from anymarket.mapping import get_mapping_db
+
+    with erp.engine.begin() as c:
+        c.execute(sa.text("INSERT INTO carriers (id, code, name, active) VALUES (9, 'OLD', 'Velha', 0)"))
+        c.execute(
+            sa.text("INSERT INTO deposits (id, code, name, is_default, active) VALUES (3, 'X', 'X', 0, 0)")
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO sales_channels (id, code, name, marketplace) "
+                "VALUES (3, 'ML2', 'ML 2', 'MERCADO_LIVRE')"
+            )
+        )
+        c.execute(sa.text("INSERT INTO sales_operations (id, code, name) VALUES (5, 'VENDA', 'Venda')"))
+        c.execute(
+            sa.text("INSERT INTO sales_operations (id, code, name, active) VALUES (6, 'OFF', 'Off', 0)")
+        )
+    mapping = get_mapping_db(f"sqlite:///{tmp_path / 'mapping.db'}")
+    mapping.upsert_integration("loja1", name="Loja 1", environment="sandbox", settings={})
+    mapping.set_mapping("loja1", "carrier", "Correios", "CORREIOS")
+    mapping.set_mapping("loja1", "payment_method", "PIX", "BOLETO")
+    mapping.set_mapping("loja1", "sales_channel", "AMAZON", "SITE")
+    mapping.set_mapping("loja1", "order_status_import", "PAID_WAITING_SHIP", "liberado")
+    mapping.set_mapping("loja1", "deposit", "REC", str(REC))
+    mapping.set_mapping(
+        "loja1", "intermediary", "AMAZON", "15436940000103", attributes={"intermediary_name": "Amazon"}
+    )
+    mapping.link("loja1", "sku", "SKU-1", "777")
+    integration = SimpleNamespace(
+        id="loja1", stock=SimpleNamespace(default_deposit=default_deposit), orders=OrderSettings()
+    )
+    refs = References.load(erp=erp, mapping=mapping, integration=integration)  # type: ignore[arg-type]
+    assert refs.carriers == {"CORREIOS": 1}
+    assert refs.payment_methods == {"CARTAO": 1, "BOLETO": 2}
+    assert refs.channels == {"ML": 1, "SITE": 2, "ML2": 3}
+    assert refs.channel_by_marketplace == {"MERCADO_LIVRE": 1}  # the first channel naming it
+    assert refs.deposits == {"SP": 1, "REC": 2}
+    assert refs.default_deposit_id == expected
+    assert refs.carrier_map == {"Correios": "CORREIOS"}
+    assert refs.payment_map == {"PIX": "BOLETO"}
+    assert refs.channel_map == {"AMAZON": "SITE"}
+    assert refs.status_map == {**DEFAULT_STATUS_MAP, "PAID_WAITING_SHIP": "liberado"}
+    assert refs.deposit_by_local == {str(REC): "REC"}
+    assert refs.sku_code_by_anymarket_id == {"777": "SKU-1"}
+    assert refs.sales_operations == {"VENDA": 5}
+    assert refs.intermediary_map["AMAZON"]["value"] == "15436940000103"
+    assert refs.intermediary_map["AMAZON"]["attributes"] == {"intermediary_name": "Amazon"}
+
+
+def test_erp_status_and_its_rank() -> None:
+    refs = references(status_map={**DEFAULT_STATUS_MAP, "INVOICED": "faturado", "SHIPPED": "faturado"})
+    assert refs.erp_status("INVOICED") == "faturado"
+    assert refs.erp_status("WHATEVER") == "pending"
+    assert references(status_map={"*": "aberto"}).erp_status("PAID_WAITING_SHIP") == "aberto"
+    assert refs.rank_of_erp_status("faturado") == 2  # the lowest of INVOICED and SHIPPED
+    assert refs.rank_of_erp_status("approved") == 1
+    assert refs.rank_of_erp_status("pending") == 0
+    assert refs.rank_of_erp_status("em separação") is None  # the ERP's own status
+
+
+# -- updates of an imported order -------------------------------------------------------------------
+
+
+def test_an_update_applies_payment_status_address_and_records_item_changes(erp: ErpDatabase) -> None:
+    imp = importer(erp, import_statuses="paid_and_pending")
+    imp.apply(order(status="PENDING", paymentDate=None))
+    (row,) = orders_of(erp)
+    assert (row["status"], row["paid_at"]) == ("pending", None)
+    assert imp.apply(order(status="PENDING", paymentDate=None)).kind == "unchanged"
+    moved = {**order()["shipping"], "street": "Rua Nova", "zipCode": "50.000-123"}
+    outcome = imp.apply(order(shipping=moved, items=[item("SKU-1", 3, "50.00")]))
+    assert outcome.kind == "updated"
+    assert outcome.changes == (
+        "AM-100: pending → approved",
+        "AM-100: delivery address changed",
+        "items changed on AnyMarket (SKU-1 x 3) but the ERP order has SKU-1 x 2: review it by hand",
+    )
+    assert outcome.detail == "; ".join(outcome.changes)
+    assert outcome.erp_order_codes == ("AM-100",)
+    (row,) = orders_of(erp)
+    assert row["status"] == "approved"
+    assert str(row["paid_at"]).startswith("2026-03-01 13:05:00")
+    assert (row["ship_street"], row["ship_zip_code"]) == ("Rua Nova", "50000123")
+    assert row["cancelled_at"] is None and row["cancel_reason"] is None
+    reservations = rows(erp, "SELECT * FROM stock_reservations")
+    assert [r["released_at"] for r in reservations] == [None]
+
+
+def test_a_cancellation_releases_the_reservations_of_every_part(erp: ErpDatabase) -> None:
+    imp = importer(erp)
+    imp.apply(order(items=TWO_DEPOSITS))
+    outcome = imp.apply(order(items=TWO_DEPOSITS, status="CANCELED", cancelDetails="  sem estoque  "))
+    assert outcome.changes == ("AM-100: approved → cancelled", "AM-100-2: approved → cancelled")
+    assert [r["cancel_reason"] for r in orders_of(erp)] == ["sem estoque", "sem estoque"]
+    # paid before: the payment is kept (the ERP's query keeps facts once set), the cancellation is added
+    assert all(r["paid_at"] is not None and r["cancelled_at"] is not None for r in orders_of(erp))
+    reservations = rows(erp, "SELECT * FROM stock_reservations ORDER BY id")
+    assert len(reservations) == 3 and all(r["released_at"] is not None for r in reservations)
+
+
+def test_an_erp_status_the_mapping_does_not_know_is_never_overwritten(erp: ErpDatabase) -> None:
+    importer(erp).apply(order())
+    with erp.engine.begin() as c:
+        c.execute(sa.text("UPDATE sales_orders SET status = 'em separação'"))
+    assert importer(erp).apply(order(status="INVOICED")).kind == "unchanged"
+    assert importer(erp).apply(order(status="CANCELED")).kind == "updated"  # a cancellation always applies
+
+
+# -- what a created order carries, and the checks without writes -----------------------------------
+
+
+def test_the_commercial_summary_of_a_created_order(erp: ErpDatabase) -> None:
+    payments = [
+        {
+            "paymentMethodNormalized": "CREDIT_CARD",
+            "method": "Visa",
+            "value": 100,
+            "installments": 4,
+            "marketplaceFee": "12.00",
+            "gatewayFee": "1.50",
+        }
+    ]
+    refs = references(
+        sales_operations={"VENDA": 5},
+        intermediary_map={
+            "MERCADO_LIVRE": {"value": "03.007.331/0001-41", "attributes": {"seller_id": "S1"}}
+        },
+    )
+    with erp.engine.begin() as c:
+        c.execute(sa.text("INSERT INTO sales_operations (id, code, name) VALUES (5, 'VENDA', 'Venda')"))
+    outcome = importer(erp, refs, default_sales_operation="VENDA").apply(order(payments=payments))
+    assert outcome.commercial == {
+        "sales_channel": "ML",
+        "sales_operation": "VENDA",
+        "sales_operation_rule": "default",
+        "intermediary_cnpj": "03007331000141",
+        "intermediary_name": "Mercado Livre",
+        "intermediary_seller_id": "S1",
+        "marketplace_fee": "12.00",
+        "gateway_fee": "1.50",
+        "payments": [{"method": "CREDIT_CARD", "value": "100.00", "installments": 4}],
+    }
+    (row,) = orders_of(erp)
+    assert (row["sales_operation_id"], row["intermediary_cnpj"], row["intermediary_seller_id"]) == (
+        5,
+        "03007331000141",
+        "S1",
+    )
+    assert Decimal(str(row["marketplace_fee"])) == Decimal("12.00")
+    assert importer(erp, references()).apply(order(id=101)).commercial == {
+        "sales_channel": "ML",
+        "sales_operation": None,
+        "sales_operation_rule": None,
+        "intermediary_cnpj": None,
+        "intermediary_name": None,
+        "intermediary_seller_id": None,
+        "marketplace_fee": "0.00",
+        "gateway_fee": "0.00",
+        "payments": [{"method": "CREDIT_CARD", "value": "100.00", "installments": 3}],
+    }
+
+
+def test_check_mappings_names_what_holds_the_order(erp: ErpDatabase) -> None:
+    imp = importer(erp)
+    assert imp.check_mappings(order()) is None
+    assert imp.check_mappings(order(items=[item("NOPE", 1, "1.00")])) == "unknown SKU: NOPE not in the ERP"
+    unmapped = {**item("SKU-1", 1, "1.00"), "shippings": [{"shippingCarrierNormalized": "Jadlog"}]}
+    assert imp.check_mappings(order(items=[unmapped])).startswith("unmapped carrier: 'Jadlog'")
+    assert orders_of(erp) == []
+
+
+def test_payload_hash_follows_the_data_not_the_key_order() -> None:
+    from datetime import datetime
+
+    from anymarket.orders.importer import payload_hash
+
+    a = {"id": 1, "status": "PAID", "at": datetime(2026, 3, 1)}
+    b = {"at": datetime(2026, 3, 1), "status": "PAID", "id": 1}
+    assert payload_hash(a) == payload_hash(b)
+    assert len(payload_hash(a)) == 64 and int(payload_hash(a), 16) >= 0
+    assert payload_hash(a) != payload_hash({**a, "status": "PENDING"})

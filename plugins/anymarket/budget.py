@@ -3,8 +3,11 @@
 AnyMarket allows 5 000 requests per hour per token and answers 429 past that. Counting in the
 mapping database (not in memory) makes the limit hold across tasks, DAGs, integrations sharing a
 token, and Celery workers on other machines. Usage is kept per bucket (a sixtieth of the window: a
-minute of AnyMarket's hour) and the sum over the last 60 buckets is compared with the limit: a
-sliding window, so a burst at 10:59 plus one at 11:00 cannot spend twice the allowance.
+minute of AnyMarket's hour) and the sum over the last 61 buckets — the current one and the 60
+before it — is compared with the limit: a sliding window, so a burst at 10:59 plus one at 11:00
+cannot spend twice the allowance. Sixty-one, not sixty, because any window-long stretch of time
+(an hour starting at 10:00:30, say) touches 61 buckets: so no window AnyMarket may count, fixed or
+sliding, ever holds more than the limit (the contention bench met 429s with 60).
 
 **Lanes** keep a catalog load from starving live orders. Every request is spent in one lane:
 
@@ -47,6 +50,8 @@ from anymarket.mapping.database import utcnow
 
 #: Buckets per window: the window slides one bucket at a time.
 BUCKETS_PER_WINDOW = 60
+#: Buckets counted against the limit: any window-long stretch touches this many (module docstring).
+COUNTED_BUCKETS = BUCKETS_PER_WINDOW + 1
 #: How long spent buckets are kept: the ops page charts the last day.
 HISTORY_SECONDS = 24 * 3600
 DEFAULT_WINDOW_SECONDS = 3600
@@ -164,6 +169,11 @@ class RequestBudget:
     def bucket(self, now: float) -> int:
         return int(now // self.bucket_seconds)
 
+    @staticmethod
+    def oldest_counted(bucket: int) -> int:
+        """The first bucket counted against the limit when ``bucket`` is the current one."""
+        return bucket - COUNTED_BUCKETS + 1
+
     def acquire(self, n: int = 1, lane: Lane | str = Lane.REALTIME) -> int:
         """Spend ``n`` requests in ``lane`` or raise :class:`RequestBudgetExhausted`; returns the
         window's usage (all lanes) after spending."""
@@ -171,7 +181,7 @@ class RequestBudget:
         self._ensure_row()
         now = self.clock()
         bucket = self.bucket(now)
-        oldest_counted = bucket - BUCKETS_PER_WINDOW + 1
+        oldest_counted = self.oldest_counted(bucket)
         usage = m.request_budget_usage
         with self.engine.begin() as c:
             # The lock: see the module docstring.
@@ -254,7 +264,7 @@ class RequestBudget:
 
     def used_last_hour(self, lane: Lane | str | None = None) -> int:
         """Requests spent in the current window, in ``lane`` or in all lanes."""
-        oldest_counted = self.bucket(self.clock()) - BUCKETS_PER_WINDOW + 1
+        oldest_counted = self.oldest_counted(self.bucket(self.clock()))
         usage = m.request_budget_usage
         query = sa.select(sa.func.coalesce(sa.func.sum(usage.c.used), 0)).where(
             usage.c.account_key == self.account, usage.c.minute >= oldest_counted
@@ -269,5 +279,5 @@ class RequestBudget:
         for row in buckets:
             excess -= row.used
             if excess <= 0:
-                return max(1.0, (row.minute + BUCKETS_PER_WINDOW) * self.bucket_seconds - now)
+                return max(1.0, (row.minute + COUNTED_BUCKETS) * self.bucket_seconds - now)
         return self.window_seconds  # more than the limit was asked for at once

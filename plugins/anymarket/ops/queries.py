@@ -200,7 +200,7 @@ def budget_used(
         shares=shares or LaneShares(),
     )
     now = time.time() if now is None else now
-    oldest_counted = budget.bucket(now) - 59
+    oldest_counted = budget.oldest_counted(budget.bucket(now))
     t = m.request_budget_usage
     day_start = int(now // 3600) * 3600 - (CHART_HOURS - 1) * 3600
     with db.engine.connect() as conn:

@@ -163,7 +163,8 @@ SECTIONS = (
         "at the end counts at its age then. Budget by lane from the mapping DB's "
         "`request_budget_usage`, per hour of phase; 429s from the sandbox log; runs counted by the "
         "bench; requests per new product from the runs' `requests_used` less brand/category/"
-        "variation set-up.",
+        "variation set-up. `make demo`'s first minutes: the demo's own sandbox request log, catalog, "
+        "price and stock requests per product created (`bench/demo_first_minutes.py`).",
     ),
 )
 
@@ -203,6 +204,8 @@ BENCHES = (
         ("--quick",),
         timeout=2400,
     ),
+    # First among the demo benches: it counts the demo account's requests from its very first one.
+    Bench("demo_first_minutes", "budget_contention", ("--minutes", "7"), ("--minutes", "2"), demo=True),
     Bench(
         "send_stock_demo_latency",
         "send_stock",

@@ -284,3 +284,22 @@ def test_differs_compares_references_numbers_and_characteristics() -> None:
     assert differs(wanted, {**remote, "title": "Outra"})
     assert differs(wanted, {**remote, "brand": {"id": 12}})
     assert differs(wanted, {k: v for k, v in remote.items() if k != "warrantyText"})
+
+
+def test_the_video_link_is_sent_when_the_erp_has_one() -> None:
+    erp = product(video_url="  https://youtu.be/abc  ")
+    assert erp.video_url == "https://youtu.be/abc"
+    assert payload(erp).product["videoUrl"] == "https://youtu.be/abc"
+    assert "videoUrl" not in payload(product(video_url="")).product
+
+
+def test_the_same_image_twice_is_sent_once() -> None:
+    erp = product()
+    twice = type(erp)(**{**erp.__dict__, "images": (*erp.images, erp.images[0], erp.images[1])})
+    images = payload(twice).images
+    assert [(i.url, i.variation) for i in images] == [
+        ("https://i/1.jpg", None),
+        ("https://i/2.jpg", None),
+        ("https://i/p.jpg", "Preto"),
+    ]
+    assert [i.index for i in images] == [1, 2, 3]

@@ -100,3 +100,32 @@ def test_price_list_and_param_errors_name_what_to_fix() -> None:
     assert price_rules.select_one(base, "P2")["sku_code"].tolist() == ["D"]
     with pytest.raises(ConfigurationError, match="Param 'sku' is 'C'"):
         price_rules.select_one(base, "C")  # price zero: not sendable
+
+
+@pytest.mark.parametrize(
+    ("sell_price", "sent"),
+    [(0.01, True), (0.99, True), (1.0, True), (1.01, True), (0, False), (-1, False)],
+)
+def test_any_positive_price_is_sent_even_at_one_real_or_less(sell_price: float, sent: bool) -> None:
+    skus = pd.DataFrame(
+        {
+            "sku_id": [1],
+            "code": ["A"],
+            "product_code": ["P1"],
+            "sell_price": [sell_price],
+            "list_price": [None],
+        }
+    )
+    base = price_rules.base_prices(skus, None, ProductSettings())
+    assert (base.prices["sku_code"].tolist() == ["A"]) is sent
+    assert (base.invalid == ["A"]) is not sent
+
+
+def test_a_price_list_with_duplicate_rows_gives_one_price_per_sku_the_first() -> None:
+    items = pd.DataFrame(
+        {"sku_id": [1, 1, 2], "sell_price": [11.0, 99.0, 10.0], "list_price": [None, None, None]}
+    )
+    base = price_rules.base_prices(SKUS, items, ProductSettings(price_list="MKT"))
+    got = base.prices.set_index("sku_code")["sell_price"].to_dict()
+    assert got == {"A": 11.0, "B": 10.0}
+    assert len(base.prices) == 2

@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test test-sandbox-switches lint demo sandbox bench benchmarks clean soak mutation
+.PHONY: venv test test-sandbox-switches test-sandbox-openapi lint demo sandbox bench benchmarks clean soak mutation
 
 venv: $(STAMP)
 
@@ -25,6 +25,12 @@ test: venv
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-sandbox-switches
+	$(MAKE) test-sandbox-openapi
+
+# The sandbox's own suite with every /v2 request and response validated against AnyMarket's OpenAPI
+# export (../shared; anymarket_sandbox/conformance.py): a violation outside the tolerated list fails.
+test-sandbox-openapi: venv
+	SANDBOX_VALIDATE_OPENAPI=1 $(BIN)/python -m pytest -q tests/sandbox
 
 # The client suites that list orders/products/stocks, filter by createdBefore and PUT products/SKUs,
 # rerun with the sandbox's uncertain behaviours at their non-default settings (oldest first,

@@ -65,6 +65,7 @@ def test_export_then_import_edited_folder(
             "payment_methods",
             "carriers",
             "sales_channels",
+            "intermediaries",
         )
     )
     carriers = folder / "carriers.csv"

@@ -59,6 +59,7 @@ GENDERS = {
     "infantil unissex": "CHILDISH_UNISSEX",
     "childish_unissex": "CHILDISH_UNISSEX",
 }
+SKU_TITLE_MAX = 150
 # Variation types whose values tell images apart (AnyMarket ``visualVariation``).
 VISUAL_VARIATION_TYPES = {"cor", "cores", "color", "colour", "estampa"}
 
@@ -347,7 +348,8 @@ class ProductPayload:
             AnyMarket takes only at creation; a SKU not in it is created with 0. Not part of
             :attr:`data_hash`: a stock change is send stock's, never a product update.
         """
-        images = [image.body() for image in self.images] if self.send_images != "no" else []
+        # ``images`` is already empty with ``send_images: no`` (build_payload): one guard, not two.
+        images = [image.body() for image in self.images]
         amounts = amounts or {}
         skus = [{**body, "amount": int(amounts.get(code, 0))} for code, body in self.sku_bodies.items()]
         return {**self.product, **self.creation, "images": images, "skus": skus}
@@ -394,6 +396,20 @@ def _images(
     return tuple(specs)
 
 
+def sku_title(name: str) -> str:
+    """A SKU's title within AnyMarket's 150 characters (its ``Sku.title`` maxLength; longer is a 422).
+
+    ERP SKU names are often the product's name plus the variation and run past it; the marketplaces
+    show the product's title, so the SKU's is cut (at a word when one ends in the last 30 characters)
+    rather than the whole product refused. A product title over 150 is still AnyMarket's to refuse.
+    """
+    if len(name) <= SKU_TITLE_MAX:
+        return name
+    cut = name[:SKU_TITLE_MAX]
+    space = cut.rfind(" ")
+    return (cut[:space] if space >= SKU_TITLE_MAX - 30 else cut).rstrip()
+
+
 def build_payload(
     product: ErpProduct,
     *,
@@ -437,7 +453,7 @@ def build_payload(
     sku_bodies: dict[str, dict[str, Any]] = {}
     sku_updates: dict[str, dict[str, Any]] = {}
     for sku in product.skus:
-        update: dict[str, Any] = {"title": sku.name, "partnerId": sku.code, "active": sku.active}
+        update: dict[str, Any] = {"title": sku_title(sku.name), "partnerId": sku.code, "active": sku.active}
         if sku.ean:
             update["ean"] = sku.ean
         sku_updates[sku.code] = update

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from anymarket.catalog.payload import (
+    ErpImage,
     ErpProduct,
     Translation,
     build_payload,
@@ -303,3 +305,108 @@ def test_the_same_image_twice_is_sent_once() -> None:
         ("https://i/p.jpg", "Preto"),
     ]
     assert [i.index for i in images] == [1, 2, 3]
+
+
+def _replace(erp: ErpProduct, **changes: Any) -> ErpProduct:
+    return dataclasses.replace(erp, **changes)
+
+
+def test_images_only_for_new_products_and_never_when_off() -> None:
+    # "no": no image is even built (so create_body and the sync have none to send).
+    off = payload(send_images="no")
+    assert off.images == () and off.send_images == "no" and off.create_body()["images"] == []
+    # "new_products_only": built and posted with the product, the sync leaves them alone afterwards.
+    new_only = payload(send_images="new_products_only")
+    assert new_only.send_images == "new_products_only" and len(new_only.images) == 3
+    assert [i["url"] for i in new_only.create_body()["images"]] == [
+        "https://i/1.jpg",
+        "https://i/2.jpg",
+        "https://i/p.jpg",
+    ]
+    assert new_only.images_hash == payload().images_hash
+
+
+def test_payload_identity_and_defaults() -> None:
+    inactive = _replace(product(has_variations=False), attributes=(), active=False)
+    built = payload(inactive)
+    assert (built.code, built.active) == ("P2", False)
+    assert built.product["warrantyTime"] == 0 and built.product["isProductActive"] is False
+    assert payload().product["description"] == "Linha 1<br>Linha 2 &lt;b&gt;"
+
+
+def test_a_price_under_one_real_without_a_list_price() -> None:
+    erp = product(has_variations=False)
+    cheap = _replace(erp, skus=(dataclasses.replace(erp.skus[0], sell_price=0.5, list_price=None),))
+    assert payload(cheap).sku_bodies["P2"]["price"] == 0.5
+
+
+def test_a_product_without_variations_ignores_variation_rows_of_its_skus() -> None:
+    erp = product(has_variations=False)
+    sku = dataclasses.replace(erp.skus[0], variations=(("Cor", "Azul"),))
+    image = ErpImage(position=9, url="https://i/s.jpg", sku_code="P2")
+    built = payload(_replace(erp, skus=(sku,), images=(*erp.images, image)))
+    assert "variations" not in built.sku_bodies["P2"]
+    assert [(i.url, i.variation) for i in built.images][-1] == ("https://i/s.jpg", None)
+
+
+@pytest.mark.parametrize(
+    ("variations", "expected"),
+    [
+        ((("Tamanho", "M"), ("Cor", "Azul")), "Azul Royal"),  # the visual type, wherever it is
+        ((("Tamanho", "M"), ("Material", "Algodão")), "Médio"),  # no visual type: the first value
+    ],
+)
+def test_a_sku_image_goes_to_its_visual_value(variations: tuple, expected: str) -> None:
+    erp = product()
+    skus = (dataclasses.replace(erp.skus[0], variations=variations), *erp.skus[1:])
+    image = ErpImage(position=9, url="https://i/a.jpg", sku_code=erp.skus[0].code)
+    translation = Translation(variation_values={"Cor:Azul": "Azul Royal", "Tamanho:M": "Médio"})
+    built = payload(_replace(erp, skus=skus, images=(image,)), translation=translation)
+    assert [i.variation for i in built.images] == [expected]
+
+
+def test_a_duplicate_image_in_the_middle_keeps_the_ones_after_it() -> None:
+    erp = product()
+    first, second = erp.images[0], erp.images[1]
+    built = payload(_replace(erp, images=(first, first, second)))
+    assert [i.url for i in built.images] == [first.url, second.url]
+
+
+def test_blank_attributes_are_skipped_not_the_ones_after_them() -> None:
+    erp = _replace(product(), attributes=(("Cor da etiqueta", "  "), ("Modelo", "M-9"), ("Material", "Lã")))
+    body = payload(erp).product
+    assert body["model"] == "M-9" and body["characteristics"] == [
+        {"index": 1, "name": "Material", "value": "Lã"}
+    ]
+
+
+def test_an_empty_measure_is_not_sent() -> None:
+    erp = product(height_cm="", width_cm=None)
+    assert (erp.height, erp.width) == (None, None)
+    assert "height" not in payload(erp).product and "width" not in payload(erp).product
+
+
+@pytest.mark.parametrize(
+    ("wanted", "remote", "expected"),
+    [
+        ({"weight": 0.25}, {"weight": 0.2504}, False),  # numbers to 3 places
+        ({"weight": 0.25}, {"weight": 0.251}, True),
+        ({"height": 10.4}, {"height": 10}, True),
+        ({"height": 10}, {"height": 11}, True),
+        ({"tags": [1, 2]}, {"tags": [1, 3]}, True),  # lists element by element
+        ({"origin": {"name": "a"}}, {"origin": {"name": "b"}}, True),  # a dict without id: by content
+        ({"origin": {"name": "a"}}, {"origin": {"name": "a"}}, False),
+        # A dict with an id and more than 4 keys is content, not a reference.
+        (
+            {"x": {"id": 1, "a": 1, "b": 2, "c": 3, "d": 4}},
+            {"x": {"id": 1, "a": 1, "b": 2, "c": 3, "d": 5}},
+            True,
+        ),
+        ({"x": {"id": 1, "a": 1, "b": 2, "c": 3}}, {"x": {"id": 1, "a": 9}}, False),  # a reference: by id
+        ({"flag": None}, {"flag": "None"}, True),  # missing is not the text None
+        ({"flag": True}, {"flag": "True"}, True),
+        ({"n": 5}, {"n": "5"}, True),  # a number is not its text
+    ],
+)
+def test_differs_field_by_field(wanted: dict, remote: dict, expected: bool) -> None:
+    assert differs(wanted, remote) is expected

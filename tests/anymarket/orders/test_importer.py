@@ -5,6 +5,9 @@ the cutoff, and the duplicate-key retry. Table-driven where it can be; fast enou
 
 from __future__ import annotations
 
+import functools
+import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,25 +23,42 @@ from anymarket.settings import OrderSettings
 SP, REC = 10, 20  # AnyMarket warehouse ids
 
 
+@functools.cache
+def _seeded_erp() -> bytes:
+    """The SQLite ERP file with the reference schema and the seed rows, built once per process.
+
+    Every test writes these bytes to its own file: building the schema per test cost most of the
+    module's time, and mutation runs execute these tests once per mutant.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "erp.db"
+        db = ErpDatabase(f"sqlite:///{path}")
+        db.create_schema()
+        with db.engine.begin() as c:
+            for sql in (
+                "INSERT INTO deposits (id, code, name, is_default) VALUES "
+                "(1, 'SP', 'CD SP', 1), (2, 'REC', 'CD REC', 0)",
+                "INSERT INTO carriers (id, code, name) VALUES (1, 'CORREIOS', 'Correios')",
+                "INSERT INTO payment_methods (id, code, name) VALUES "
+                "(1, 'CARTAO', 'Cartão'), (2, 'BOLETO', 'Boleto')",
+                "INSERT INTO sales_channels (id, code, name, marketplace) VALUES (1, 'ML', 'Mercado Livre', "
+                "'MERCADO_LIVRE'), (2, 'SITE', 'Loja', NULL)",
+                "INSERT INTO products (id, code, name) VALUES (1, 'P1', 'Produto')",
+                "INSERT INTO skus (id, product_id, code, name, cost_price, sell_price) VALUES "
+                "(1, 1, 'SKU-1', 'Um', 10, 50), (2, 1, 'SKU-2', 'Dois', NULL, 30)",
+            ):
+                c.execute(sa.text(sql))
+        db.engine.dispose()
+        return path.read_bytes()
+
+
 @pytest.fixture
-def erp(tmp_path: Path) -> ErpDatabase:
-    db = ErpDatabase(f"sqlite:///{tmp_path / 'erp.db'}")
-    db.create_schema()
-    with db.engine.begin() as c:
-        for sql in (
-            "INSERT INTO deposits (id, code, name, is_default) VALUES "
-            "(1, 'SP', 'CD SP', 1), (2, 'REC', 'CD REC', 0)",
-            "INSERT INTO carriers (id, code, name) VALUES (1, 'CORREIOS', 'Correios')",
-            "INSERT INTO payment_methods (id, code, name) VALUES "
-            "(1, 'CARTAO', 'Cartão'), (2, 'BOLETO', 'Boleto')",
-            "INSERT INTO sales_channels (id, code, name, marketplace) VALUES (1, 'ML', 'Mercado Livre', "
-            "'MERCADO_LIVRE'), (2, 'SITE', 'Loja', NULL)",
-            "INSERT INTO products (id, code, name) VALUES (1, 'P1', 'Produto')",
-            "INSERT INTO skus (id, product_id, code, name, cost_price, sell_price) VALUES "
-            "(1, 1, 'SKU-1', 'Um', 10, 50), (2, 1, 'SKU-2', 'Dois', NULL, 30)",
-        ):
-            c.execute(sa.text(sql))
-    return db
+def erp(tmp_path: Path) -> Iterator[ErpDatabase]:
+    path = tmp_path / "erp.db"
+    path.write_bytes(_seeded_erp())
+    db = ErpDatabase(f"sqlite:///{path}")
+    yield db
+    db.engine.dispose()
 
 
 def references(**overrides: Any) -> References:

@@ -279,3 +279,193 @@ def test_a_multi_cd_orders_tracking_comes_from_the_part_that_shipped() -> None:
 def test_a_contributor_buyers_state_tax_id_goes_with_the_invoice() -> None:
     [step] = plan([part("invoiced", customer_state_tax_id="110042490114")], PAID).steps
     assert step.body["invoice"]["companyStateTaxId"] == "110042490114"
+
+
+def _held(parts: list[dict], current: str | None, **settings: Any) -> str | None:
+    return plan(parts, current, **settings).held
+
+
+@pytest.mark.parametrize(
+    ("parts", "current", "settings", "held"),
+    [
+        (
+            [
+                part("approved", code="PV-1", status="invoiced"),
+                part("approved", code="PV-2", status="invoiced"),
+            ],
+            PAID,
+            {},
+            "INVOICED needs an authorized NF-e: none in the ERP for PV-1, PV-2",
+        ),
+        (
+            [part("invoiced", invoice_access_key=" ")],
+            PAID,
+            {},
+            "NF-e 1234 series 1 of PV-1 has no access key: INVOICED is never sent without it",
+        ),
+        (
+            [part("shipped", tracking_code=None, carrier_name="", shipped_at=None)],
+            INVOICED,
+            {},
+            "PAID_WAITING_DELIVERY needs a tracking code (or orders.nfe_number_as_tracking with an NF-e), "
+            "a carrier, a shipped date: PV-1 has none",
+        ),
+        (
+            [part("delivered", code="PV-1"), part("delivered", code="PV-2", delivered_at=None)],
+            SHIPPED,
+            {},
+            "CONCLUDED needs the delivered date: no shipment delivered_at for PV-2",
+        ),
+        (
+            [part("approved", status="on_hold")],
+            PAID,
+            {},
+            "PV-1: ERP status 'on_hold' has no order_status_export mapping",
+        ),
+    ],
+)
+def test_hold_texts_in_full(parts: list[dict], current: str, settings: dict, held: str) -> None:
+    assert _held(parts, current, **settings) == held
+
+
+def test_an_unknown_export_mapping_names_the_anymarket_statuses() -> None:
+    result = plan_status(
+        [part("approved")],
+        current=None,
+        status_map=export_map({"approved": {"value": "PAGO"}}),
+        orders=OrderSettings(),
+        tracking_templates={},
+        send_xml=False,
+    )
+    assert result.held == (
+        "PV-1: order_status_export maps 'approved' to 'PAGO', which is not an AnyMarket status "
+        "(CANCELED, CONCLUDED, DELIVERY_ISSUE, INVOICED, PAID_WAITING_DELIVERY, PAID_WAITING_SHIP, PENDING)"
+    )
+
+
+def test_the_optional_invoice_and_tracking_fields_and_empty_ones_left_out() -> None:
+    extra = {
+        "invoice_link_url": "https://nfe.example/1234",
+        "invoice_cfop": "",
+        "carrier_document": "12345678000190",
+        "estimated_delivery_at": "2026-03-15T12:00:00+00:00",
+        "tracking_url": "https://carrier.example/track/BR123",
+    }
+    invoiced, shipped = (s.body for s in plan([part("shipped", **extra)], PAID).steps)
+    assert invoiced["invoice"] == {
+        "accessKey": KEY,
+        "series": "1",
+        "number": "1234",
+        "date": "2026-03-10T09:00:00-03:00",
+        "linkNfe": "https://nfe.example/1234",
+    }
+    assert shipped["tracking"] == {
+        "number": "BR123",
+        "carrier": "Correios",
+        "url": "https://carrier.example/track/BR123",  # the ERP's own URL beats the template
+        "carrierDocument": "12345678000190",
+        "shippedDate": "2026-03-11T06:00:00-03:00",
+        "estimateDate": "2026-03-15T09:00:00-03:00",
+    }
+    no_document = plan([part("shipped", carrier_document="")], INVOICED).steps[0].body["tracking"]
+    assert "carrierDocument" not in no_document
+
+
+@pytest.mark.parametrize(
+    ("extra", "templates", "url"),
+    [
+        (
+            {"carrier_tracking_url_template": "https://erp.example/{tracking_code}"},
+            {},
+            "https://erp.example/BR123",
+        ),
+        ({}, {}, None),  # no template anywhere: no URL
+        ({"tracking_code": None}, {"CORREIOS": "https://x.example/{tracking_code}"}, None),  # no code
+    ],
+)
+def test_the_tracking_url_template_from_the_carrier_row(
+    extra: dict, templates: dict, url: str | None
+) -> None:
+    result = plan_status(
+        [part("shipped", **extra)],
+        current=INVOICED,
+        status_map=export_map({}),
+        orders=OrderSettings(nfe_number_as_tracking=True),
+        tracking_templates=templates,
+        send_xml=False,
+    )
+    assert result.steps[0].body["tracking"].get("url") == url
+
+
+def test_a_part_with_a_shipped_date_but_no_code_is_the_one_that_shipped() -> None:
+    not_yet = part("invoiced", code="PV-1", status="shipped", carrier_name="Correios")
+    left = part("shipped", code="PV-2", tracking_code=None, invoice_number=999)
+    [step] = plan([not_yet, left], INVOICED, nfe_number_as_tracking=True).steps
+    assert step.body["tracking"]["number"] == "999"
+    assert step.body["tracking"]["shippedDate"] == "2026-03-11T06:00:00-03:00"
+
+
+def test_cancel_details_of_parts_with_and_without_a_reason() -> None:
+    parts = [part("cancelled", code="PV-1"), part("cancelled", code="PV-2", cancel_reason=None)]
+    [step] = plan(parts, PAID).steps
+    assert step.body == {"status": CANCELED, "cancelDetails": "Cancelado no ERP (PV-1: sem estoque; PV-2)"}
+
+
+def test_a_regression_to_a_marketplace_status_sends_only_the_status() -> None:
+    [step] = plan([part("approved")], INVOICED, allow_status_regression=True).steps
+    assert step.status == PAID and step.body == {"status": PAID} and step.xml is None
+
+
+def test_the_refusal_text_names_both_statuses() -> None:
+    assert plan([part("approved")], INVOICED).refused == (
+        f"AnyMarket has {INVOICED} and the ERP says {PAID}: a status never moves backwards "
+        "(orders.allow_status_regression is off)"
+    )
+
+
+def test_fingerprint_follows_the_parts_and_context_and_digests_the_xml() -> None:
+    import hashlib
+    import json
+    from datetime import UTC, datetime
+
+    from anymarket.orders.status import fingerprint
+
+    parts = [{"code": "PV-1", "invoice_xml": "<nfeProc/>", "shipped_at": datetime(2026, 3, 1, tzinfo=UTC)}]
+    context = {"send_xml": True}
+    digest = hashlib.sha256(b"<nfeProc/>").hexdigest()
+    expected = json.dumps(
+        {
+            "parts": [{"code": "PV-1", "invoice_xml": digest, "shipped_at": "2026-03-01 00:00:00+00:00"}],
+            "context": context,
+        },
+        sort_keys=True,
+    )
+    assert fingerprint(parts, context=context) == hashlib.sha256(expected.encode()).hexdigest()
+    assert (
+        fingerprint([{"invoice_xml": None, "code": "PV-1"}], context={})
+        == hashlib.sha256(
+            json.dumps(
+                {"parts": [{"code": "PV-1", "invoice_xml": None}], "context": {}}, sort_keys=True
+            ).encode()
+        ).hexdigest()
+    )
+
+
+def test_concluded_names_every_part_not_delivered() -> None:
+    parts = [part("delivered", code=f"PV-{n}", delivered_at=None) for n in (1, 2)]
+    assert (
+        plan(parts, SHIPPED).held
+        == "CONCLUDED needs the delivered date: no shipment delivered_at for PV-1, PV-2"
+    )
+
+
+def test_a_part_with_a_tracking_code_but_no_shipped_date_is_the_one_that_shipped() -> None:
+    not_yet = part("invoiced", code="PV-1", status="shipped", carrier_name="Correios")
+    coded = part("shipped", code="PV-2", tracking_code="BR-2", shipped_at=None)
+    [step] = plan([not_yet, coded], INVOICED, shipped_after_invoicing=True).steps
+    assert step.body["tracking"]["number"] == "BR-2"
+
+
+def test_one_part_is_never_partial() -> None:
+    result = plan([part("invoiced")], PAID)
+    assert result.target == INVOICED and result.partial is None

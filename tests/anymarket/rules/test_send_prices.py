@@ -129,3 +129,75 @@ def test_a_price_list_with_duplicate_rows_gives_one_price_per_sku_the_first() ->
     got = base.prices.set_index("sku_code")["sell_price"].to_dict()
     assert got == {"A": 11.0, "B": 10.0}
     assert len(base.prices) == 2
+
+
+def test_numeric_codes_from_the_erp_are_text_and_the_frame_has_only_its_columns() -> None:
+    skus = pd.DataFrame(
+        {
+            "sku_id": [5, 6],
+            "code": [101, 102],
+            "product_code": [7, 7],
+            "sell_price": [3.0, 0],
+            "list_price": [None] * 2,
+        }
+    )
+    base = price_rules.base_prices(skus, None, ProductSettings())
+    assert base.prices.to_dict("list") == {
+        "sku_id": [5],
+        "sku_code": ["101"],
+        "product_code": ["7"],
+        "price": [3.0],
+        "sell_price": [3.0],
+    }
+    assert base.invalid == ["102"] and list(base.prices.index) == [0]
+    assert price_rules.select_one(base.prices, "7")["sku_code"].tolist() == ["101"]
+    # After a dropped row the index still starts at 0 (callers take .iloc/.loc[0]).
+    assert list(price_rules.base_prices(SKUS, None, ProductSettings()).prices.index) == [0, 1, 2]
+
+
+def test_rows_of_each_scope_mark_what_is_not_sent_as_nan() -> None:
+    base = price_rules.base_prices(SKUS, None, ProductSettings()).prices.assign(anymarket_id="9")
+    sku = price_rules.sku_rows(base)
+    assert set(sku["target"]) == {price_rules.SKU_TARGET} and sku["cost"].dtype == float
+    assert sku["cost"].isna().all()
+    listings = pd.DataFrame({"sku_code": ["B"], "listing_id": ["11"]})
+    listed = price_rules.marketplace_rows(base, listings)
+    assert listed["target"].tolist() == ["11"] and listed["cost"].dtype == float
+    stock = pd.DataFrame(
+        {"sku_code": ["D"], "stock_local_id": [""], "quantity": [1], "additional_time": [np.nan]}
+    )
+    cost = price_rules.cost_rows(base, stock)
+    assert cost[["price", "sell_price"]].dtypes.tolist() == [float, float]
+    assert cost[["price", "sell_price"]].isna().all().all() and cost["cost"].tolist() == [20.0]
+    assert "SELL_PRICE" not in cost and "XXsell_priceXX" not in cost
+
+
+def test_sku_payload_and_where_a_price_went() -> None:
+    row = {"price": 59.9, "sell_price": Decimal("49.90"), "cost": np.nan}
+    assert price_rules.sku_payload(row) == {"price": 59.9, "sellPrice": 49.9}
+    assert price_rules.describe_target("COST", "") == "the default warehouse"
+    assert price_rules.describe_target("COST", "12") == "warehouse 12"
+    assert price_rules.describe_target("SKU_MARKETPLACE", "7") == "listing 7"
+    assert price_rules.describe_target("SKU", "") == "the SKU"
+
+
+def test_error_texts_in_full() -> None:
+    empty = pd.DataFrame({"id": [], "code": [], "name": [], "active": []})
+    with pytest.raises(ConfigurationError) as raised:
+        price_rules.check_price_list(empty, "X")
+    assert str(raised.value) == (
+        "products.price_list is 'X', but the ERP has no price list with that code "
+        "(price_lists.sql; lists: none): fix the setting in the integrations file."
+    )
+    base = price_rules.base_prices(SKUS, None, ProductSettings()).prices
+    with pytest.raises(ConfigurationError) as raised:
+        price_rules.select_one(base, "Z")
+    assert str(raised.value) == (
+        "Param 'sku' is 'Z', but no ERP SKU or product with a sendable price has that code "
+        "(price_skus.sql): check the code, and that the SKU has a price in the chosen price list."
+    )
+
+
+def test_a_text_price_the_erp_cannot_read_counts_as_missing() -> None:
+    skus = SKUS.assign(sell_price=["49.90", "abc", 0, 20.0])
+    assert price_rules.base_prices(skus, None, ProductSettings()).missing == ["B"]

@@ -226,3 +226,121 @@ def test_stock_payload_leaves_out_what_is_not_sent() -> None:
         "additionalTime": 3,
         "stockLocalId": 42,
     }
+
+
+def test_a_first_run_sends_everything_and_a_full_resend_holds_nothing_back() -> None:
+    desired = _rows(("A", "", "11", 5, np.nan, 0.0), ("B", "", "12", 0, np.nan, 0.0))
+    nothing = _rows()
+    first = select_changes(desired, nothing, nothing)
+    assert first.to_send["sku_code"].tolist() == ["A", "B"] and first.unchanged == 0
+    assert first.rejected_unchanged.empty
+    everything = select_changes(desired, desired, desired, full_resend=True)
+    assert isinstance(everything.rejected_unchanged, pd.DataFrame) and everything.rejected_unchanged.empty
+    assert list(everything.rejected_unchanged.columns) == list(desired.columns)
+
+
+def test_two_active_default_deposits_count_only_the_first_never_their_sum() -> None:
+    # The ERP flags both SP and REC as default: summing them would oversell.
+    deposits = DEPOSITS.assign(is_default=[1, 1, 0, 0])
+    resolved = deposit_targets(deposits, {}, StockSettings(rule="default_deposit"))
+    assert resolved.targets.to_dict("list") == {"deposit_id": [1], "stock_local_id": [""]}
+    got = desired_stock(
+        skus=skus(),
+        balances=BALANCES,
+        reservations=frame([]),
+        targets=resolved.targets,
+        stock=StockSettings(rule="default_deposit", balance="physical"),
+        products=ProductSettings(),
+    )
+    assert dict(zip(got["sku_code"], got["quantity"], strict=True)) == {"A": 10, "B": 3, "C": 0}
+
+
+@pytest.mark.parametrize("balance", ["physical", "available"])
+@pytest.mark.parametrize("safety_stock", [0, 2])
+def test_a_made_to_order_sku_without_a_balance_row_shows_zero(balance: str, safety_stock: int) -> None:
+    # C has no balance row anywhere: made to order it skips the safety stock, yet it must be 0 —
+    # never NaN turned into int64 (-9 223 372 036 854 775 808).
+    stock = StockSettings(rule="mapped_deposits", balance=balance, safety_stock=safety_stock)
+    targets = deposit_targets(DEPOSITS, MAPPINGS, stock).targets
+    got = desired_stock(
+        skus=skus(made_to_order=[0, 0, 1]),
+        balances=BALANCES,
+        reservations=RESERVATIONS,
+        targets=targets,
+        stock=stock,
+        products=ProductSettings(),
+    )
+    assert got["quantity"].dtype == "int64"
+    assert got.set_index(["sku_code", "stock_local_id"])["quantity"][("C", "100")] == 0
+    assert got.set_index(["sku_code", "stock_local_id"])["quantity"][("C", "200")] == 0
+    assert (got["quantity"] >= 0).all()
+
+
+def test_numeric_erp_codes_are_text_and_unreadable_costs_are_not_sent() -> None:
+    got = desired_stock(
+        skus=skus(code=[101, 102, 103], cost_price=["10.5", "abc", None]),
+        balances=BALANCES,
+        reservations=RESERVATIONS,
+        targets=deposit_targets(DEPOSITS, MAPPINGS, StockSettings()).targets,
+        stock=StockSettings(),
+        products=ProductSettings(cost_field="cost_price", send_crossdocking=False),
+    )
+    assert got["sku_code"].tolist() == ["101", "102", "103"]
+    assert list(got.columns) == [
+        "sku_id",
+        "sku_code",
+        "stock_local_id",
+        "quantity",
+        "cost",
+        "additional_time",
+    ]
+    assert got["cost"].iloc[0] == 10.5 and got["cost"].iloc[1:].isna().all()
+
+
+def test_mapped_deposits_name_the_active_deposits_not_mapped() -> None:
+    resolved = deposit_targets(DEPOSITS, {"SP": MAPPINGS["SP"]}, StockSettings(rule="mapped_deposits"))
+    assert resolved.not_mapped == ["CD Recife (REC)", "Loja Curitiba (CWB)"] and resolved.not_counted == []
+
+
+@pytest.mark.parametrize(
+    ("deposits", "stock", "message"),
+    [
+        (
+            DEPOSITS.assign(is_default=0),
+            StockSettings(rule="default_deposit"),
+            "stock.rule is default_deposit, but the ERP has no active default deposit and "
+            "stock.default_deposit is not set: set it in the integrations file.",
+        ),
+        (
+            DEPOSITS,
+            StockSettings(rule="default_deposit", default_deposit="XX"),
+            "stock.default_deposit is 'XX', but the ERP has no active deposit with that code "
+            "(list_deposits.sql): fix the setting in the integrations file.",
+        ),
+        (
+            DEPOSITS.assign(active=0),
+            StockSettings(rule="consolidated"),
+            "stock.rule is consolidated, but the ERP has no active deposit.",
+        ),
+        (
+            DEPOSITS,
+            StockSettings(rule="mapped_deposits"),
+            "stock.rule is mapped_deposits, but no active ERP deposit is mapped to an AnyMarket warehouse "
+            "with counts_toward_balance: run the deposit installer (install_deposits) or map the deposits "
+            "by hand.",
+        ),
+    ],
+)
+def test_configuration_errors_in_full(deposits: pd.DataFrame, stock: StockSettings, message: str) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        deposit_targets(deposits, {}, stock)
+    assert str(raised.value) == message
+
+
+def test_an_anymarket_id_that_is_not_a_number_is_sent_as_text() -> None:
+    row = {"anymarket_id": "abc-1", "quantity": 1, "cost": np.nan, "additional_time": np.nan}
+    assert stock_payload(row | {"stock_local_id": "wh-9"}) == {
+        "id": "abc-1",
+        "quantity": 1,
+        "stockLocalId": "wh-9",
+    }

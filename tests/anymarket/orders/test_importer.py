@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from anymarket.erp.database import ErpDatabase
-from anymarket.orders.importer import DEFAULT_STATUS_MAP, OrderImporter, References
+from anymarket.orders.importer import DEFAULT_STATUS_MAP, OrderImporter, References, day_start
 from anymarket.settings import OrderSettings
 
 SP, REC = 10, 20  # AnyMarket warehouse ids
@@ -559,3 +560,80 @@ def test_payload_hash_follows_the_data_not_the_key_order() -> None:
     assert payload_hash(a) == payload_hash(b)
     assert len(payload_hash(a)) == 64 and int(payload_hash(a), 16) >= 0
     assert payload_hash(a) != payload_hash({**a, "status": "PENDING"})
+
+
+def test_day_start_is_midnight_in_brazil_as_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as clock
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")  # the worker's own zone must not matter
+    clock.tzset()
+    try:
+        start = day_start(date(2026, 3, 1))
+        assert start == datetime(2026, 3, 1, 3, 0, tzinfo=UTC)
+        assert start.utcoffset() == timedelta(0) and start.tzinfo == UTC
+    finally:
+        monkeypatch.undo()
+        clock.tzset()
+
+
+def test_an_unchanged_update_still_names_the_erp_orders(erp: ErpDatabase) -> None:
+    imp = importer(erp)
+    imp.apply(order(items=TWO_DEPOSITS))
+    outcome = imp.apply(order(items=TWO_DEPOSITS))
+    assert (outcome.kind, outcome.erp_order_codes) == ("unchanged", ("AM-100", "AM-100-2"))
+
+
+def test_a_cancelled_order_cancelled_again_is_unchanged(erp: ErpDatabase) -> None:
+    imp = importer(erp)
+    imp.apply(order())
+    assert imp.apply(order(status="CANCELED", cancelDetails="x")).kind == "updated"
+    assert imp.apply(order(status="CANCELED", cancelDetails="x")).kind == "unchanged"
+
+
+def test_a_pending_order_cancelled_gets_no_payment_date_and_a_long_reason_is_cut(erp: ErpDatabase) -> None:
+    imp = importer(erp, import_statuses="paid_and_pending")
+    imp.apply(order(status="PENDING", paymentDate=None))
+    imp.apply(order(status="CANCELED", paymentDate=None, cancelDetails="r" * 600))
+    (row,) = orders_of(erp)
+    assert row["status"] == "cancelled" and row["paid_at"] is None
+    assert row["cancel_reason"] == "r" * 500
+
+
+def test_cancel_details_of_an_order_not_cancelled_are_not_a_cancel_reason(erp: ErpDatabase) -> None:
+    imp = importer(erp, import_statuses="paid_and_pending")
+    imp.apply(order(status="PENDING", paymentDate=None))
+    imp.apply(order(cancelDetails="cliente desistiu"))
+    (row,) = orders_of(erp)
+    assert row["status"] == "approved" and row["cancel_reason"] is None and row["cancelled_at"] is None
+
+
+@pytest.mark.parametrize(
+    ("created", "updated", "change"),
+    [
+        # The same SKU twice on AnyMarket is two ERP lines: the sum is compared, not the last line.
+        ([item("SKU-1", 1, "50.00"), item("SKU-1", 1, "50.00")], None, None),
+        # A line without an amount counts as one.
+        ([item("SKU-1", 1, "50.00")], [{**item("SKU-1", 1, "50.00"), "amount": None}], None),
+        # Quantities compare to the thousandth.
+        ([item("SKU-1", 1, "50.00")], [item("SKU-1", Decimal("1.004"), "50.00")], "SKU-1 x 1.004"),
+        # Several SKUs are listed in order; none at all is said so.
+        (
+            [item("SKU-1", 1, "50.00")],
+            [item("SKU-2", 1, "30.00"), item("SKU-1", 1, "50.00")],
+            "SKU-1 x 1, SKU-2 x 1",
+        ),
+        ([item("SKU-1", 1, "50.00")], [], "no items"),
+    ],
+)
+def test_item_changes_are_described(
+    erp: ErpDatabase, created: list, updated: list | None, change: str | None
+) -> None:
+    imp = importer(erp)
+    imp.apply(order(items=created))
+    outcome = imp.apply(order(items=created if updated is None else updated))
+    if change is None:
+        assert outcome.kind == "unchanged"
+    else:
+        assert outcome.changes == (
+            f"items changed on AnyMarket ({change}) but the ERP order has SKU-1 x 1: review it by hand",
+        )

@@ -18,6 +18,7 @@ from anymarket.catalog.payload import (
     gender_of,
     image_key,
     products_from_rows,
+    sku_title,
     stable_hash,
     warranty_months,
 )
@@ -410,3 +411,34 @@ def test_an_empty_measure_is_not_sent() -> None:
 )
 def test_differs_field_by_field(wanted: dict, remote: dict, expected: bool) -> None:
     assert differs(wanted, remote) is expected
+
+
+def test_a_sku_title_is_cut_to_anymarkets_150_characters() -> None:
+    assert sku_title("Caneca Azul") == "Caneca Azul"
+    assert sku_title("x" * 150) == "x" * 150
+    long = "Camiseta " + "muito " * 30 + "P3"
+    cut = sku_title(long)
+    assert len(cut) <= 150 and cut.endswith("muito") and long.startswith(cut)
+    assert sku_title("y" * 200) == "y" * 150  # no word to cut at
+
+
+def test_rows_with_empty_or_long_numbers_and_codes() -> None:
+    data = rows(has_variations=False, origin=None, height_cm="10.126", width_cm=1.004, length_cm=None)
+    data["products"][0] |= {"weight_kg": Decimal("0.25049"), "brand_code": " B1 ", "category_code": "C2"}
+    data["skus"][0] |= {"crossdocking_days": None, "sell_price": None, "list_price": Decimal("59.904")}
+    [erp] = products_from_rows(data["products"], data["skus"], [], [], [])
+    assert (erp.brand_code, erp.category_code, erp.origin) == ("B1", "C2", 0)
+    assert (erp.height, erp.width, erp.length, erp.weight) == (10.13, 1.0, None, 0.25)
+    [sku] = erp.skus
+    assert (sku.crossdocking_days, sku.sell_price, sku.list_price) == (0, 0.0, 59.9)
+    assert (erp.images, erp.attributes) == ((), ())
+    [bare] = products_from_rows(data["products"], [], [], [], [])
+    assert bare.skus == ()
+
+
+def test_create_body_amounts_per_sku_and_zero_for_the_others() -> None:
+    built = payload()
+    skus = built.create_body({"P2-AZU": 7})["skus"]
+    assert [(s["partnerId"], s["amount"]) for s in skus] == [("P2-AZU", 7), ("P2-PRE", 0)]
+    assert [s["amount"] for s in built.create_body()["skus"]] == [0, 0]
+    assert built.sku_hash("P2-AZU") != built.sku_hash("P2-PRE")

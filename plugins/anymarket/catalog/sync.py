@@ -192,9 +192,12 @@ class ProductSyncer:
     def _create(self, payload: ProductPayload, current: ProductState) -> None:
         created = self._write("POST", "/products", payload.create_body(self.default_amounts))
         self.summary.count("skus_created", len(created.get("skus") or []))
-        self._link_remote(payload, current, created, product_hash=payload.product_hash)
+        # What the creation carried is recorded before the SKUs are linked: send prices and send stock
+        # skip unlinked SKUs, so they never see a new SKU without its record (a paced product sync
+        # and a send stock run on another worker met in that gap and sent the stock again).
         self._record_prices_sent(payload, created)
         self._record_stock_sent(payload, created)
+        self._link_remote(payload, current, created, product_hash=payload.product_hash)
 
     def _record_stock_sent(self, payload: ProductPayload, created: dict[str, Any]) -> None:
         """The creation set each SKU's ``amount`` and ``additionalTime`` in AnyMarket's default

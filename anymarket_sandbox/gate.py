@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from anymarket_sandbox.runtime import Sandbox
 
 API_PREFIX = "/v2"
+# A test that sends an off-spec request on purpose (to see what the sandbox does with it) says so with
+# this header and its reason: the OpenAPI validator then checks only the response. Clients never send it.
+OFF_SPEC_HEADER = "x-sandbox-off-spec"
 
 
 def _decode_body(raw: bytes, content_type: str) -> Any:
@@ -186,4 +189,5 @@ class ApiGate:
                     entry["status"],
                     b"".join(response_chunks),
                     status_seen.get("type") or "application/json",
+                    headers.get(OFF_SPEC_HEADER),
                 )

@@ -57,6 +57,7 @@ GENDERS = {"MALE", "FEMALE", "BOY", "GIRL", "UNISSEX", "BABIES", "CHILDISH_UNISS
 SKU_PUT_FIELDS = {"title", "partnerId", "ean", "price", "sellPrice", "externalId", "active"}
 # maxLength of the spec's PostProduct/ProductUpdate: AnyMarket answers 422 beyond them.
 TEXT_LIMITS = {"title": 150, "description": 10000, "videoUrl": 255}
+SKU_TITLE_MAX = 150  # the spec's Sku/SkuPost/SkuPut title maxLength
 # Images become PROCESSED this long after upload, imitating AnyMarket's asynchronous image pipeline.
 IMAGE_PROCESSING_SECONDS = 2.0
 
@@ -221,6 +222,11 @@ def _check_sku_body(
     # SkuPost requires title, price and amount; partnerId is the ERP's join key (notes).
     require(sku, ["title", "partnerId", *(("price", "amount") if creating else ())], prefix=prefix)
     partner_id = str(sku["partnerId"])
+    if len(str(sku["title"])) > SKU_TITLE_MAX:
+        raise unprocessable(
+            f"O campo '{prefix}title' deve ter no máximo {SKU_TITLE_MAX} caracteres.",
+            [{"field": prefix + "title", "message": f"tamanho máximo {SKU_TITLE_MAX}"}],
+        )
     if len(partner_id) > 120:
         raise unprocessable(
             "O partnerId do SKU deve ter no máximo 120 caracteres.",
@@ -430,9 +436,16 @@ async def create_product(request: Request) -> JSONResponse:
         product.setdefault("definitionPriceScope", "SKU")
         product["definitionPriceScope"] = product["definitionPriceScope"] or "SKU"
         product["isProductActive"] = body.get("isProductActive", True)
-        # Required in the spec's Product; AnyMarket's default when a client leaves it out.
+        # Required in the spec's Product (every answer carries them); AnyMarket's defaults when a client
+        # leaves them out: the spec's own defaults, no markup, variations when the SKUs have them.
         if product.get("allowAutomaticSkuMarketplaceCreation") is None:
             product["allowAutomaticSkuMarketplaceCreation"] = True
+        if product.get("hasVariations") is None:
+            product["hasVariations"] = any(isinstance(s, dict) and s.get("variations") for s in skus)
+        if product.get("priceFactor") is None:
+            product["priceFactor"] = 1
+        if product.get("calculatedPrice") is None:
+            product["calculatedPrice"] = False
         product.update(id=sb.state.next_id(), categoryId=category_id, brandId=brand_id)
         account.products[product["id"]] = product
         for sku in skus:

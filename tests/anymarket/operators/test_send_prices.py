@@ -216,10 +216,21 @@ def listing_prices(shop: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return {str(r["id"]): (r["price"], r["discountPrice"]) for r in rows}
 
 
+def scope_to(shop, scope: str) -> None:
+    """Someone changes the product's price scope in AnyMarket (a whole ProductUpdate, as the panel sends)."""
+    product = shop["api"].get(f"/products/{shop['product']}").json()
+    body = {k: product[k] for k in ("title", "description", "priceFactor", "calculatedPrice")}
+    answer = shop["api"].put(
+        f"/products/{shop['product']}",
+        json={**body, "category": product["category"], "definitionPriceScope": scope},
+    )
+    assert answer.status_code == 200, answer.text
+
+
 def test_sku_marketplace_scope_prices_every_listing_and_keeps_their_ids(shop) -> None:
     env = shop["env"]
     settings(shop, price_scope="SKU_MARKETPLACE", price_list="MKT")
-    shop["api"].put(f"/products/{shop['product']}", json={"definitionPriceScope": "SKU_MARKETPLACE"})
+    scope_to(shop, "SKU_MARKETPLACE")
     ml1, nets1 = listing(shop, "SKU-1", "MERCADO_LIVRE"), listing(shop, "SKU-1", "NETSHOES")
     ml2 = listing(shop, "SKU-2", "MERCADO_LIVRE")
     env.sandbox.admin.clear_requests()
@@ -261,7 +272,7 @@ def test_sku_marketplace_scope_prices_every_listing_and_keeps_their_ids(shop) ->
 def test_sku_marketplace_refused_listing_is_recorded_and_the_rest_goes_through(shop) -> None:
     env = shop["env"]
     settings(shop, price_scope="SKU_MARKETPLACE")
-    shop["api"].put(f"/products/{shop['product']}", json={"definitionPriceScope": "SKU_MARKETPLACE"})
+    scope_to(shop, "SKU_MARKETPLACE")
     ml1, ml2 = listing(shop, "SKU-1", "MERCADO_LIVRE"), listing(shop, "SKU-2", "MERCADO_LIVRE")
     run(shop, sku="SKU-1")  # reads SKU-1's listings only
     # SKU-2's listings as read earlier, one of which AnyMarket has since closed and removed.

@@ -327,14 +327,36 @@ def test_send_images_no_and_replication(shop: dict[str, Any]) -> None:
 def test_existing_product_with_the_same_sku_is_adopted(shop: dict[str, Any]) -> None:
     env = shop["env"]
     brand = api(shop).post("/brands", json={"name": "Marca Um", "partnerId": "MRC1"}).json()
+    category = api(shop).post("/categories", json={"name": "Cadastro antigo"}).json()
     existing = (
         api(shop)
         .post(
             "/products",
-            json={
+            json={  # a whole product, as AnyMarket's panel or another integration registers it
                 "title": "Caneca (cadastro antigo)",
+                "description": "Caneca",
+                "category": {"id": category["id"]},
                 "brand": {"id": brand["id"]},
-                "skus": [{"title": "Caneca", "partnerId": "P1", "price": 10, "sellPrice": 9, "amount": 0}],
+                "warrantyTime": 0,
+                "height": 10,
+                "width": 10,
+                "length": 10,
+                "weight": 0.3,
+                "priceFactor": 1,
+                "calculatedPrice": False,
+                "definitionPriceScope": "SKU",
+                "hasVariations": False,
+                "allowAutomaticSkuMarketplaceCreation": True,
+                "skus": [
+                    {
+                        "title": "Caneca",
+                        "partnerId": "P1",
+                        "price": 10,
+                        "sellPrice": 9,
+                        "amount": 0,
+                        "additionalTime": 0,
+                    }
+                ],
                 "images": [{"index": 1, "main": True, "url": "https://img.example.com/p1/1.jpg"}],
             },
         )
@@ -399,6 +421,11 @@ def test_refused_product_is_recorded_and_the_rest_go_through(shop: dict[str, Any
     touch(env.erp, "UPDATE products SET name = 'Caneca Vermelha' WHERE code = 'P3'")
     assert run(shop)["counts"]["created"] == 1
     assert "P3" not in CatalogState(env.mapping, "loja1").rejected()
+    # The SKU kept its long ERP name: its title is cut to AnyMarket's 150 characters, at a word.
+    sku = api(shop).get("/products", params={"sku": "P3"}).json()["content"][0]["skus"][0]
+    assert (
+        len(sku["title"]) <= 150 and sku["title"].startswith("Camiseta muito") and sku["title"].endswith("o")
+    )
 
 
 def test_brands_and_categories_are_not_duplicated_across_runs(shop: dict[str, Any]) -> None:

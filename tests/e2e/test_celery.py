@@ -189,10 +189,13 @@ def celery_env(
         airflow.stop()
 
 
-def race(airflow: AirflowTopology, dag_id: str, settled: set[str]) -> list[dict[str, Any]]:
-    """Start a manual run importing DAY (the trigger form's Params) and a backfill of DAY together;
-    return the import task of both once each is in a ``settled`` state."""
-    airflow.trigger(dag_id, {"created_from": DAY, "created_to": DAY})
+def race(
+    airflow: AirflowTopology, dag_id: str, settled: set[str], manual_conf: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Start a manual run (importing DAY through the trigger form's Params, unless ``manual_conf``
+    says otherwise) and a backfill of DAY together; return the import task of both once each is in a
+    ``settled`` state."""
+    airflow.trigger(dag_id, {"created_from": DAY, "created_to": DAY} if manual_conf is None else manual_conf)
     airflow.api(
         "POST",
         "/api/v2/backfills",
@@ -267,27 +270,8 @@ def test_request_budget_and_its_realtime_reserve_hold_across_workers(celery_env:
     order_ids = create_orders(sandbox, celery_env.sku, f"{DAY}T11:00:00-03:00", count=40, oi=BUDGET_OI)
     sandbox.admin.set_faults(latency_ms=500)  # slow enough that both runs are spending together
     try:
-        airflow.trigger(dag_id, {})  # the regular import: the feed, realtime
-        airflow.api(
-            "POST",
-            "/api/v2/backfills",
-            json={
-                "dag_id": dag_id,
-                "from_date": f"{DAY}T00:00:00Z",
-                "to_date": f"{DAY}T12:00:00Z",
-                "max_active_runs": 1,
-                "reprocess_behavior": "none",
-            },
-        )
-
-        def done() -> list[dict[str, Any]] | None:
-            airflow.check_running()
-            runs = [r for r in airflow.dag_runs(dag_id) if r["run_type"] in ("manual", "backfill")]
-            tis = [ti for run in runs for ti in airflow.task_instances(dag_id, run["dag_run_id"])]
-            settled = {"success", "failed", "up_for_retry"}
-            return tis if len(tis) == 2 and all(ti["state"] in settled for ti in tis) else None
-
-        tis = wait_until(f"both import runs of {dag_id}", done, timeout=180, interval=2)
+        # The regular import (no Params: the feed, realtime) and a backfill of the day (bulk).
+        tis = race(airflow, dag_id, {"success", "failed", "up_for_retry"}, manual_conf={})
     finally:
         sandbox.admin.set_faults(latency_ms=0)
 

@@ -637,3 +637,295 @@ def test_item_changes_are_described(
         assert outcome.changes == (
             f"items changed on AnyMarket ({change}) but the ERP order has SKU-1 x 1: review it by hand",
         )
+
+
+def test_a_status_of_the_same_rank_never_overwrites_the_erp_one(erp: ErpDatabase) -> None:
+    # DELIVERY_ISSUE ranks with SHIPPED: mapped to an ERP status of its own, it is no step forward.
+    refs = references(status_map={**DEFAULT_STATUS_MAP, "DELIVERY_ISSUE": "problem"})
+    importer(erp, refs).apply(order(status="PAID_WAITING_DELIVERY"))
+    assert orders_of(erp)[0]["status"] == "shipped"
+    assert importer(erp, refs).apply(order(status="DELIVERY_ISSUE")).kind == "unchanged"
+    assert orders_of(erp)[0]["status"] == "shipped"
+
+
+def _without_clock(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in ("id", "created_at", "updated_at")}
+
+
+def test_every_column_of_a_created_order_its_customer_payment_and_item(erp: ErpDatabase) -> None:
+    full = order(
+        buyer={
+            "name": "ana souza",
+            "document": "123.456.789-09",
+            "email": " ana@ex.com ",
+            "phone": "(81) 3333-4444",
+            "cellPhone": "(81) 99999-8888",
+            "companyStateTaxId": "ISENTO",
+        },
+        billingAddress={
+            "street": "Rua B",
+            "number": "2",
+            "comment": "ap 3",
+            "neighborhood": "Boa Vista",
+            "city": "Recife",
+            "state": "PE",
+            "zipCode": "50.000-000",
+            "country": "Brasil",
+        },
+        shipping={
+            "receiverName": "ana",
+            "address": "Rua C",
+            "number": "3",
+            "comment": "fundos",
+            "neighborhood": "Centro",
+            "city": "Olinda",
+            "state": "PE",
+            "zipCode": "53.000-111",
+            "country": "BR",
+        },
+        payments=[
+            {
+                "paymentMethodNormalized": "CREDIT_CARD",
+                "method": "Cartão",
+                "value": 100,
+                "installments": 3,
+                "marketplaceFee": "5.50",
+                "gatewayFee": "1.25",
+                "marketplaceId": "pay-1",
+            }
+        ],
+        items=[
+            {
+                **item("SKU-1", 2, "50.00"),
+                "shippings": [{"shippingCarrierNormalized": "Correios", "shippingtype": "SEDEX"}],
+            }
+        ],
+    )
+    outcome = importer(erp).apply(full)
+    assert (outcome.kind, outcome.detail, outcome.erp_order_codes) == ("created", "", ("AM-100",))
+    (so,) = orders_of(erp)
+    assert _without_clock(so) == {
+        "code": "AM-100",
+        "customer_id": 1,
+        "channel_id": 1,
+        "status": "approved",
+        "order_date": "2026-03-01 13:00:00",
+        "paid_at": "2026-03-01 13:05:00",
+        "cancelled_at": None,
+        "cancel_reason": None,
+        "payment_method_id": 1,
+        "installments": 3,
+        "sales_operation_id": None,
+        "intermediary_cnpj": None,
+        "intermediary_name": None,
+        "intermediary_seller_id": None,
+        "marketplace_fee": 5.5,
+        "gateway_fee": 1.25,
+        "carrier_id": 1,
+        "shipping_service": "SEDEX",
+        "items_total": 100,
+        "discount": 0,
+        "freight": 0,
+        "interest": 0,
+        "total": 100,
+        "marketplace_order_number": "ML-1",
+        "anymarket_order_id": 100,
+        "fulfillment": 0,
+        "ship_receiver_name": "ana",
+        "ship_street": "Rua C",
+        "ship_number": "3",
+        "ship_complement": "fundos",
+        "ship_neighborhood": "Centro",
+        "ship_city": "Olinda",
+        "ship_state": "PE",
+        "ship_zip_code": "53000111",
+        "ship_country": "BR",
+        "notes": "AnyMarket 100 · MERCADO_LIVRE ML-1",
+    }
+    (customer,) = rows(erp, "SELECT * FROM customers")
+    assert _without_clock(customer) == {
+        "code": None,
+        "name": "ana souza",
+        "document": "12345678909",
+        "document_type": "CPF",
+        "state_tax_id": "ISENTO",
+        "email": "ana@ex.com",
+        "phone": "8133334444",
+        "cell_phone": "81999998888",
+        "birth_date": None,
+        "street": "Rua B",  # the billing address beats the shipping one
+        "number": "2",
+        "complement": "ap 3",
+        "neighborhood": "Boa Vista",
+        "city": "Recife",
+        "state": "PE",
+        "zip_code": "50000000",
+        "country": "BR",
+    }
+    (payment,) = rows(erp, "SELECT * FROM sales_order_payments")
+    assert _without_clock(payment) == {
+        "sales_order_id": so["id"],
+        "position": 1,
+        "payment_method_id": 1,
+        "method": "Cartão",
+        "value": 100,
+        "installments": 3,
+        "marketplace_fee": 5.5,
+        "gateway_fee": 1.25,
+        "marketplace_payment_id": "pay-1",
+    }
+    (line,) = items_of(erp, so["id"])
+    assert _without_clock(line) == {
+        "sales_order_id": so["id"],
+        "position": 1,
+        "sku_id": 1,
+        "deposit_id": 1,
+        "quantity": 2,
+        "unit_price": 50,
+        "discount": 0,
+        "total": 100,
+        "unit_cost": 10,
+        "marketplace_item_id": "mlb-SKU-1",
+    }
+
+
+def test_a_buyer_without_a_billing_address_gets_the_shipping_one(erp: ErpDatabase) -> None:
+    importer(erp).apply(order(buyer={"name": "", "document": "11.222.333/0001-81"}))
+    (customer,) = rows(erp, "SELECT * FROM customers")
+    assert (customer["name"], customer["document_type"]) == ("Comprador sem nome", "CNPJ")
+    assert (customer["street"], customer["number"], customer["city"], customer["state"]) == (
+        "Rua A",
+        "1",
+        "Recife",
+        "PE",
+    )
+    assert customer["country"] == "BR" and customer["zip_code"] is None and customer["phone"] is None
+
+
+def _carrier_item(**shipping: Any) -> dict[str, Any]:
+    return {**item("SKU-1", 1, "50.00"), "shippings": [shipping]}
+
+
+@pytest.mark.parametrize(
+    ("refs", "settings", "overrides", "held"),
+    [
+        (
+            {},
+            {},
+            {"items": [_carrier_item(shippingCarrierNormalized="Jadlog", shippingtype="Expresso")]},
+            "unmapped carrier: 'Jadlog' / shipping type 'Expresso' has no carrier mapping "
+            "(add one under Mappings → carriers; the order is imported on the next run)",
+        ),
+        (
+            {"carrier_map": {"Expresso": "CORREIOS"}},
+            {},
+            {
+                "items": [
+                    _carrier_item(
+                        shippingCarrierNormalized="Jadlog", shippingCarrierTypeNormalized="Expresso"
+                    )
+                ]
+            },
+            None,  # the shipping type's mapping when the carrier has none
+        ),
+        (
+            {"carrier_map": {"Correios": "LOGGI"}},
+            {},
+            {},
+            "unmapped carrier: 'Correios' is mapped to ERP carrier 'LOGGI', which does not exist",
+        ),
+        (
+            {},
+            {},
+            {"items": [item("NOPE", 1, "1.00"), {**item("", 1, "1.00"), "sku": {"title": "x"}}]},
+            "unknown SKU: (item without SKU partnerId: {'title': 'x'}), NOPE not in the ERP",
+        ),
+        (
+            {},
+            {},
+            {
+                "items": [
+                    item(
+                        "SKU-1",
+                        1,
+                        "1.00",
+                        stocks=[{"stockLocalId": 77, "stockName": "CD Norte", "amount": 1}],
+                    )
+                ]
+            },
+            "unmapped warehouse: AnyMarket warehouse CD Norte (77) has no ERP deposit (run the deposit "
+            "installer or map it)",
+        ),
+        (
+            {"default_deposit_id": None},
+            {},
+            {"items": [item("NOPE", 1, "1.00"), item("SKU-1", 1, "1.00", stocks=[])]},
+            "unknown SKU: NOPE not in the ERP; unmapped warehouse: AnyMarket warehouse (default) has no ERP "
+            "deposit (run the deposit installer or map it)",
+        ),
+        (
+            {},
+            {"require_sales_channel": True},
+            {"marketPlace": "AMAZON", "accountName": "loja2"},
+            "unmapped sales channel: marketplace 'AMAZON' (account 'loja2') has no sales channel mapping "
+            "and no active ERP sales channel names that marketplace "
+            "(add one under Mappings → sales channels)",
+        ),
+        ({}, {"require_sales_channel": True}, {}, None),
+        (
+            {},
+            {"default_sales_operation": "VENDA"},
+            {},
+            "unknown sales operation: 'VENDA' (orders.default_sales_operation, rule default) is not an "
+            "active ERP sales operation (natureza de operação): fix the setting or create it in the ERP",
+        ),
+    ],
+)
+def test_hold_reasons_in_full(
+    erp: ErpDatabase,
+    refs: dict[str, Any],
+    settings: dict[str, Any],
+    overrides: dict[str, Any],
+    held: str | None,
+) -> None:
+    imp = importer(erp, references(**refs), **settings)
+    assert imp.check_mappings(order(**overrides)) == held
+    outcome = imp.apply(order(**overrides))
+    if held is None:
+        assert outcome.kind == "created"
+    else:
+        assert (outcome.kind, outcome.detail) == ("held", held) and orders_of(erp) == []
+
+
+def test_a_known_sales_operation_is_on_the_order(erp: ErpDatabase) -> None:
+    with erp.engine.begin() as c:
+        c.execute(sa.text("INSERT INTO sales_operations (id, code, name) VALUES (7, 'VENDA', 'Venda')"))
+    importer(erp, references(sales_operations={"VENDA": 7}), default_sales_operation="VENDA").apply(order())
+    assert orders_of(erp)[0]["sales_operation_id"] == 7
+
+
+def test_a_multi_cd_order_says_so_and_numbers_its_parts(erp: ErpDatabase) -> None:
+    outcome = importer(erp).apply(order(items=TWO_DEPOSITS))
+    assert (outcome.detail, outcome.erp_order_codes) == ("2 ERP orders (Multi-CD)", ("AM-100", "AM-100-2"))
+    notes = [r["notes"] for r in orders_of(erp)]
+    assert notes == [
+        "AnyMarket 100 · MERCADO_LIVRE ML-1 · part 1/2 (Multi-CD)",
+        "AnyMarket 100 · MERCADO_LIVRE ML-1 · part 2/2 (Multi-CD)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "skipped"),
+    [
+        (
+            {"createdAt": "2026-02-28T23:59:00-03:00"},
+            "created 2026-02-28T23:59:00-03:00, before the cutoff date 2026-03-01",
+        ),
+        ({"createdAt": "2026-03-01T00:00:00-03:00"}, None),  # midnight in Brazil is on the cutoff day
+    ],
+)
+def test_the_cutoff_text_and_its_edge(
+    erp: ErpDatabase, overrides: dict[str, Any], skipped: str | None
+) -> None:
+    outcome = importer(erp, cutoff_date="2026-03-01").apply(order(**overrides))
+    assert (outcome.kind, outcome.detail) == (("skipped", skipped) if skipped else ("created", ""))

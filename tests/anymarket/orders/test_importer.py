@@ -18,7 +18,14 @@ import pytest
 import sqlalchemy as sa
 
 from anymarket.erp.database import ErpDatabase
-from anymarket.orders.importer import DEFAULT_STATUS_MAP, OrderImporter, References, day_start
+from anymarket.orders.importer import (
+    DEFAULT_STATUS_MAP,
+    OrderImporter,
+    References,
+    day_start,
+    normalize_document,
+    parse_datetime,
+)
 from anymarket.settings import OrderSettings
 
 SP, REC = 10, 20  # AnyMarket warehouse ids
@@ -929,3 +936,62 @@ def test_the_cutoff_text_and_its_edge(
 ) -> None:
     outcome = importer(erp, cutoff_date="2026-03-01").apply(order(**overrides))
     assert (outcome.kind, outcome.detail) == (("skipped", skipped) if skipped else ("created", ""))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-03-01T10:05:00-03:00", datetime(2026, 3, 1, 13, 5, tzinfo=UTC)),
+        ("2026-03-01T13:05:00Z", datetime(2026, 3, 1, 13, 5, tzinfo=UTC)),
+        ("2026-03-01T10:05:00", datetime(2026, 3, 1, 13, 5, tzinfo=UTC)),  # no offset: Brazilian time
+        ("amanhã", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_datetime(value: Any, expected: datetime | None) -> None:
+    parsed = parse_datetime(value)
+    assert parsed == expected
+    if parsed is not None:
+        assert parsed.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("buyer", "expected"),
+    [
+        ({"document": "123.456.789-09"}, ("12345678909", "CPF")),
+        ({"documentNumberNormalized": "11222333000181", "documentType": "cnpj"}, ("11222333000181", "CNPJ")),
+        ({"document": "123.456.789-09", "documentType": "CNPJ"}, ("12345678909", "OTHER")),  # type disagrees
+        ({"document": "11.222.333/0001-81", "documentType": "CPF"}, ("11222333000181", "OTHER")),
+        ({"document": "ab-12.345"}, ("AB12345", "OTHER")),  # a foreign document
+        ({"document": "passaporte x-1234567890"}, ("PASSAPORTEX123", "OTHER")),  # 14 characters at most
+        ({"document": "", "documentNumberNormalized": "123.456.789-09"}, ("12345678909", "CPF")),
+    ],
+)
+def test_normalize_document(buyer: dict[str, Any], expected: tuple[str, str]) -> None:
+    assert normalize_document(buyer) == expected
+
+
+def test_a_buyer_without_a_document_is_held(erp: ErpDatabase) -> None:
+    outcome = importer(erp).apply(order(buyer={"name": "Ana", "document": " - "}))
+    assert (outcome.kind, outcome.detail) == (
+        "held",
+        "buyer has no document number: fix the order on the marketplace",
+    )
+
+
+@pytest.mark.parametrize(
+    ("country", "expected"),
+    [
+        (None, "BR"),
+        ("", "BR"),
+        ("bra", "BR"),
+        (" Brasil ", "BR"),
+        ("BRAZIL", "BR"),
+        ("Portugal", "PO"),
+        ("ar", "AR"),
+    ],
+)
+def test_the_shipping_country(erp: ErpDatabase, country: str | None, expected: str) -> None:
+    importer(erp).apply(order(shipping={**order()["shipping"], "country": country}))
+    assert orders_of(erp)[0]["ship_country"] == expected

@@ -995,3 +995,123 @@ def test_a_buyer_without_a_document_is_held(erp: ErpDatabase) -> None:
 def test_the_shipping_country(erp: ErpDatabase, country: str | None, expected: str) -> None:
     importer(erp).apply(order(shipping={**order()["shipping"], "country": country}))
     assert orders_of(erp)[0]["ship_country"] == expected
+
+
+def test_references_without_a_default_deposit(erp: ErpDatabase, tmp_path: Path) -> None:
+    from anymarket.mapping import get_mapping_db
+
+    with erp.engine.begin() as c:
+        c.execute(sa.text("UPDATE deposits SET is_default = 0"))
+    mapping = get_mapping_db(f"sqlite:///{tmp_path / 'mapping.db'}")
+    mapping.upsert_integration("loja1", name="Loja 1", environment="sandbox", settings={})
+    integration = SimpleNamespace(
+        id="loja1", stock=SimpleNamespace(default_deposit=None), orders=OrderSettings()
+    )
+    refs = References.load(erp=erp, mapping=mapping, integration=integration)  # type: ignore[arg-type]
+    assert refs.default_deposit_id is None and refs.deposits == {"SP": 1, "REC": 2}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "settings", "paid"),
+    [
+        (
+            {"status": "PENDING", "paymentDate": "2026-03-01T10:05:00-03:00"},
+            {"import_statuses": "paid_and_pending"},
+            True,
+        ),
+        ({"status": "PENDING", "paymentDate": None}, {"import_statuses": "paid_and_pending"}, False),
+        ({"paymentDate": None}, {}, True),  # paid on AnyMarket without a date: paid now
+    ],
+)
+def test_when_a_created_order_is_paid(erp: ErpDatabase, overrides: dict, settings: dict, paid: bool) -> None:
+    importer(erp, **settings).apply(order(**overrides))
+    assert (orders_of(erp)[0]["paid_at"] is not None) is paid
+
+
+def test_a_fulfillment_order_imported_is_marked_and_installments_default_to_one(erp: ErpDatabase) -> None:
+    payments = [{"paymentMethodNormalized": "CREDIT_CARD", "value": 100}]
+    importer(erp, import_fulfillment=True).apply(order(fulfillment=True, payments=payments))
+    (row,) = orders_of(erp)
+    assert row["fulfillment"] == 1 and row["installments"] == 1
+
+
+def test_long_texts_are_cut_to_the_erp_columns(erp: ErpDatabase) -> None:
+    long = "x" * 300
+    digits = "9" * 30
+    importer(erp).apply(
+        order(
+            marketPlaceNumber=long,
+            buyer={
+                "name": long,
+                "document": "123.456.789-09",
+                "companyStateTaxId": long,
+                "email": long,
+                "phone": digits,
+                "cellPhone": digits,
+            },
+            shipping={
+                "receiverName": long,
+                "street": long,
+                "number": long,
+                "comment": long,
+                "neighborhood": long,
+                "city": long,
+                "state": long,
+                "zipCode": digits,
+            },
+        )
+    )
+    (so,) = orders_of(erp)
+    sizes = {k: len(so[k]) for k in so if k.startswith("ship_") or k == "marketplace_order_number"}
+    assert sizes == {
+        "marketplace_order_number": 120,
+        "ship_receiver_name": 255,
+        "ship_street": 255,
+        "ship_number": 20,
+        "ship_complement": 255,
+        "ship_neighborhood": 120,
+        "ship_city": 120,
+        "ship_state": 2,
+        "ship_zip_code": 8,
+        "ship_country": 2,
+    }
+    (customer,) = rows(erp, "SELECT * FROM customers")
+    assert {k: len(customer[k]) for k in ("name", "state_tax_id", "email", "phone", "cell_phone")} == {
+        "name": 255,
+        "state_tax_id": 20,
+        "email": 255,
+        "phone": 20,
+        "cell_phone": 20,
+    }
+
+
+def _recent(value: Any) -> bool:
+    """Stored in UTC, within a minute of now (whatever the worker's own zone)."""
+    stamp = datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+    return abs((datetime.now(UTC) - stamp).total_seconds()) < 60
+
+
+@pytest.fixture
+def far_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    import time as clock
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    clock.tzset()
+    yield
+    monkeypatch.undo()
+    clock.tzset()
+
+
+def test_dates_missing_on_the_order_are_now_in_utc(erp: ErpDatabase, far_zone: None) -> None:
+    imp = importer(erp, import_statuses="paid_and_pending")
+    imp.apply(order(createdAt=None, paymentDate=None))
+    (row,) = orders_of(erp)
+    assert _recent(row["order_date"]) and _recent(row["paid_at"])
+    imp.apply(order(id=101, status="PENDING", paymentDate=None))
+    imp.apply(order(id=101, paymentDate=None))
+    assert _recent(orders_of(erp, 101)[0]["paid_at"])
+    imp.apply(order(status="CANCELED", cancelDate=None))
+    (row,) = orders_of(erp)
+    assert _recent(row["cancelled_at"])
+    reservations = rows(erp, "SELECT r.* FROM stock_reservations r WHERE r.sales_order_id = :i", i=row["id"])
+    assert reservations and all(_recent(r["released_at"]) for r in reservations)

@@ -1115,3 +1115,111 @@ def test_dates_missing_on_the_order_are_now_in_utc(erp: ErpDatabase, far_zone: N
     assert _recent(row["cancelled_at"])
     reservations = rows(erp, "SELECT r.* FROM stock_reservations r WHERE r.sales_order_id = :i", i=row["id"])
     assert reservations and all(_recent(r["released_at"]) for r in reservations)
+
+
+def test_an_address_changed_in_a_field_set_on_both_sides_is_applied(erp: ErpDatabase) -> None:
+    imp = importer(erp)
+    imp.apply(order())
+    moved = {**order()["shipping"], "street": "Rua B"}
+    assert imp.apply(order(shipping=moved)).changes == ("AM-100: delivery address changed",)
+    assert orders_of(erp)[0]["ship_street"] == "Rua B"
+    assert imp.apply(order(shipping=moved)).kind == "unchanged"
+
+
+def test_the_customer_billing_address_cut_and_read_from_its_own_keys(erp: ErpDatabase) -> None:
+    long = "y" * 300
+    billing = {
+        "address": long,
+        "number": long,
+        "comment": long,
+        "neighborhood": long,
+        "city": long,
+        "state": long,
+        "zipCode": "9" * 30,
+        "country": "Argentina",
+    }
+    importer(erp).apply(order(billingAddress=billing))
+    (customer,) = rows(erp, "SELECT * FROM customers")
+    sizes = {
+        k: len(customer[k])
+        for k in ("street", "number", "complement", "neighborhood", "city", "state", "zip_code")
+    }
+    assert sizes == {
+        "street": 255,
+        "number": 20,
+        "complement": 255,
+        "neighborhood": 120,
+        "city": 120,
+        "state": 2,
+        "zip_code": 8,
+    }
+    assert customer["country"] == "AR"
+
+
+def test_the_payment_method_from_the_method_key_when_not_normalized(erp: ErpDatabase) -> None:
+    payments = [{"method": "CREDIT_CARD", "value": 100, "installments": 1}]
+    importer(erp).apply(order(payments=payments))
+    assert orders_of(erp)[0]["payment_method_id"] == 1
+
+
+def test_contact_names_follow_the_format_setting(erp: ErpDatabase) -> None:
+    importer(erp, contact_name_format="title_case").apply(
+        order(
+            buyer={"name": "ANA  souza", "document": "123.456.789-09"},
+            shipping={**order()["shipping"], "receiverName": "ana SOUZA"},
+        )
+    )
+    (customer,) = rows(erp, "SELECT * FROM customers")
+    assert (customer["name"], orders_of(erp)[0]["ship_receiver_name"]) == ("Ana Souza", "Ana Souza")
+
+
+@pytest.fixture
+def operations(erp: ErpDatabase) -> dict[str, int]:
+    with erp.engine.begin() as c:
+        c.execute(
+            sa.text(
+                "INSERT INTO sales_operations (id, code, name) VALUES "
+                "(7, 'VENDA', 'Venda'), (8, 'CONTRIB', 'Contribuinte'), (9, 'VENDA_ML', 'Venda ML')"
+            )
+        )
+    return {"VENDA": 7, "CONTRIB": 8, "VENDA_ML": 9}
+
+
+@pytest.mark.parametrize(
+    ("settings", "buyer", "expected"),
+    [
+        ({"contributor_sales_operation": "CONTRIB"}, {"companyStateTaxId": "110042490114"}, 8),
+        ({"contributor_sales_operation": "CONTRIB"}, {}, 7),
+        ({"sales_operation_by_channel": {"ML": "VENDA_ML"}}, {}, 9),  # by the ERP sales channel
+    ],
+)
+def test_the_sales_operation_rules_through_the_importer(
+    erp: ErpDatabase, operations: dict[str, int], settings: dict, buyer: dict, expected: int
+) -> None:
+    refs = references(sales_operations=operations)
+    full_buyer = {"name": "Ana", "document": "123.456.789-09", **buyer}
+    importer(erp, refs, default_sales_operation="VENDA", **settings).apply(order(buyer=full_buyer))
+    assert orders_of(erp)[0]["sales_operation_id"] == expected
+
+
+def test_a_required_intermediary_holds_a_marketplace_order_without_one(erp: ErpDatabase) -> None:
+    outcome = importer(erp, require_intermediary=True).apply(order())
+    assert outcome.kind == "held" and "intermedi" in outcome.detail
+    assert orders_of(erp) == []
+
+
+def test_the_sales_channel_hold_of_an_order_without_marketplace_or_account(erp: ErpDatabase) -> None:
+    held = importer(erp, require_sales_channel=True).apply(order(marketPlace=None, accountName=None))
+    assert held.detail.startswith("unmapped sales channel: marketplace '' (account '') has no")
+
+
+def test_cancel_details_on_an_order_created_paid_are_no_cancel_reason(erp: ErpDatabase) -> None:
+    importer(erp).apply(order(cancelDetails="pedido em análise"))
+    (row,) = orders_of(erp)
+    assert (row["cancel_reason"], row["cancelled_at"]) == (None, None)
+
+
+def test_a_fractional_quantity_compares_to_the_thousandth(erp: ErpDatabase) -> None:
+    imp = importer(erp)
+    imp.apply(order(items=[item("SKU-1", Decimal("1.004"), "50.00")]))
+    assert imp.apply(order(items=[item("SKU-1", Decimal("1.004"), "50.00")])).kind == "unchanged"

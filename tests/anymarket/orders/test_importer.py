@@ -1266,3 +1266,59 @@ def test_a_long_shipping_type_is_cut_and_money_rounds_half_up(erp: ErpDatabase) 
     assert len(row["shipping_service"]) == 120
     (line,) = items_of(erp, row["id"])
     assert Decimal(str(line["unit_price"])) == Decimal("10.01")
+
+
+def test_a_second_collision_is_a_real_error(erp: ErpDatabase) -> None:
+    from anymarket.erp.database import ErpQueryError
+
+    imp = importer(erp)
+    imp.apply(order())
+    real_query = erp.query
+
+    def always_racing(name: str, /, **params: Any) -> list[dict[str, Any]]:
+        if name == "order_find_by_anymarket_id":
+            return []  # never sees the committed order: every insert collides
+        return real_query(name, **params)
+
+    erp.query = always_racing  # type: ignore[method-assign]
+    with pytest.raises(ErpQueryError, match="IntegrityError"):
+        imp.apply(order())
+
+
+def test_stocks_that_do_not_add_up_ship_all_from_the_first_warehouse(erp: ErpDatabase) -> None:
+    short = item("SKU-1", 3, "50.00", stocks=[{"stockLocalId": REC, "amount": 1}])
+    importer(erp).apply(order(items=[short]))
+    (line,) = items_of(erp, orders_of(erp)[0]["id"])
+    assert (line["deposit_id"], line["quantity"]) == (2, 3)
+
+
+def test_an_item_without_amount_unit_or_discount_and_with_only_its_order_item_id(erp: ErpDatabase) -> None:
+    bare = {
+        **item("SKU-1", 1, "0"),
+        "amount": None,
+        "unit": None,
+        "discount": None,
+        "idInMarketPlace": None,
+        "orderItemId": "i" * 200,
+    }
+    importer(erp).apply(order(items=[bare], payments=[]))
+    (line,) = items_of(erp, orders_of(erp)[0]["id"])
+    assert (line["quantity"], line["unit_price"], line["discount"], line["total"]) == (1, 0, 0, 0)
+    assert line["marketplace_item_id"] == "i" * 120
+
+
+def test_every_unmapped_warehouse_of_an_item_is_named(erp: ErpDatabase) -> None:
+    stocks = [
+        {"stockLocalId": 77, "stockName": "Norte", "amount": 1},
+        {"stockLocalId": 78, "stockName": "Sul", "amount": 1},
+    ]
+    held = importer(erp).check_mappings(order(items=[item("SKU-1", 2, "50.00", stocks=stocks)]))
+    assert held == (
+        "unmapped warehouse: AnyMarket warehouse Norte (77), Sul (78) has no ERP deposit "
+        "(run the deposit installer or map it)"
+    )
+
+
+def test_a_channel_mapping_to_a_channel_the_erp_lacks_falls_back(erp: ErpDatabase) -> None:
+    importer(erp, references(channel_map={"MERCADO_LIVRE": "GONE"})).apply(order())
+    assert orders_of(erp)[0]["channel_id"] == 1

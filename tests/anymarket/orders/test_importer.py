@@ -1322,3 +1322,50 @@ def test_every_unmapped_warehouse_of_an_item_is_named(erp: ErpDatabase) -> None:
 def test_a_channel_mapping_to_a_channel_the_erp_lacks_falls_back(erp: ErpDatabase) -> None:
     importer(erp, references(channel_map={"MERCADO_LIVRE": "GONE"})).apply(order())
     assert orders_of(erp)[0]["channel_id"] == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "settings", "reserved"),
+    [
+        ({}, {}, True),  # paid, waiting to ship: the stock is held
+        ({"fulfillment": True}, {"import_fulfillment": True}, False),  # the marketplace ships it
+        ({"status": "PAID_WAITING_DELIVERY"}, {}, False),  # already shipped
+    ],
+)
+def test_which_created_orders_reserve_stock(
+    erp: ErpDatabase, overrides: dict, settings: dict, reserved: bool
+) -> None:
+    importer(erp, **settings).apply(order(**overrides))
+    reservations = rows(erp, "SELECT * FROM stock_reservations")
+    assert bool(reservations) is reserved
+    if reserved:
+        (line,) = items_of(erp, orders_of(erp)[0]["id"])
+        assert [r["sales_order_item_id"] for r in reservations] == [line["id"]]
+
+
+def test_long_payment_texts_are_cut(erp: ErpDatabase) -> None:
+    payments = [
+        {
+            "paymentMethodNormalized": "CREDIT_CARD",
+            "method": "m" * 200,
+            "value": 100,
+            "marketplaceId": "p" * 200,
+        }
+    ]
+    importer(erp).apply(order(payments=payments))
+    (payment,) = rows(erp, "SELECT * FROM sales_order_payments")
+    assert (len(payment["method"]), len(payment["marketplace_payment_id"])) == (120, 120)
+
+
+def test_the_intermediary_goes_on_the_order(erp: ErpDatabase) -> None:
+    mapping = {
+        "MERCADO_LIVRE": {"value": "15436940000103", "attributes": {"intermediary_name": "Mercado Livre"}}
+    }
+    importer(erp, references(intermediary_map=mapping)).apply(order())
+    (row,) = orders_of(erp)
+    assert (row["intermediary_cnpj"], row["intermediary_name"]) == ("15436940000103", "Mercado Livre")
+
+
+def test_an_order_without_a_status_is_skipped_as_unknown(erp: ErpDatabase) -> None:
+    outcome = importer(erp).apply(order(status=None))
+    assert (outcome.kind, outcome.detail) == ("skipped", "unknown AnyMarket status ''")

@@ -442,3 +442,38 @@ def test_create_body_amounts_per_sku_and_zero_for_the_others() -> None:
     assert [(s["partnerId"], s["amount"]) for s in skus] == [("P2-AZU", 7), ("P2-PRE", 0)]
     assert [s["amount"] for s in built.create_body()["skus"]] == [0, 0]
     assert built.sku_hash("P2-AZU") != built.sku_hash("P2-PRE")
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("a" * 140 + " " + "b" * 9, "a" * 140 + " " + "b" * 9),  # exactly 150: kept whole
+        ("a" * 120 + " " + "b" * 100, "a" * 120),  # a word ends 30 characters from the limit: cut there
+        ("a" * 119 + " " + "b" * 100, "a" * 119 + " " + "b" * 30),  # 31 from it: cut at 150
+        ("a" * 130 + "  " + "b" * 100, "a" * 130),  # no trailing blank left
+    ],
+)
+def test_where_a_long_sku_title_is_cut(name: str, title: str) -> None:
+    assert sku_title(name) == title
+
+
+def test_stored_keys_and_hashes_keep_their_format() -> None:
+    """Image keys and data hashes are stored in the mapping DB: a change of their format would make
+    every image and product look changed, and the whole catalog would be sent again."""
+    import hashlib
+    from datetime import date
+
+    assert (
+        stable_hash({"title": "Camiseta Básica", "since": date(2026, 1, 1)})
+        == hashlib.sha256('{"since":"2026-01-01","title":"Camiseta Básica"}'.encode()).hexdigest()
+    )
+    url = "https://img.example.com/a.jpg"
+    assert image_key(url, None) == hashlib.sha1(f"{url}|".encode()).hexdigest()[:20]
+    assert image_key(url, "Azul") == hashlib.sha1(f"{url}|Azul".encode()).hexdigest()[:20]
+
+
+def test_descriptions_keep_quotes_and_genders_read_hyphens() -> None:
+    assert description_html('Caneca "grande" d\'água < 1 L', line_breaks_to_br=True) == (
+        'Caneca "grande" d\'água &lt; 1 L'
+    )
+    assert gender_of("Infantil-Unissex") == "CHILDISH_UNISSEX"

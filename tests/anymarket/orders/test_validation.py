@@ -256,3 +256,83 @@ def test_a_long_repr_is_cut() -> None:
         validate_order({**GOOD, "status": "S" * 80})
     shown = "'" + "S" * 56 + "..."
     assert raised.value.problems[0].startswith(f"status: {shown} is not")
+
+
+EDGES = [
+    # What is valid at the edge of each rule.
+    pytest.param({"createdAt": "2026-03-01T13:00:00Z"}, [], id="a Z offset is an offset"),
+    pytest.param({"id": 1}, [], id="the first id"),
+    pytest.param({"discount": 0, "freight": 0}, [], id="zero order amounts"),
+    pytest.param({"payments": [{"value": 0}]}, [], id="a zero payment"),
+    pytest.param(
+        {"items": [{"sku": {"partnerId": "A"}, "amount": 1, "stocks": [{"stockLocalId": 5, "amount": 0}]}]},
+        [],
+        id="a zero stock share",
+    ),
+    # Every bad entry of a list is named, not only the first.
+    pytest.param(
+        {"items": ["x", {"sku": "y", "amount": 1}, {"sku": {"partnerId": "B"}, "amount": 0}]},
+        [
+            "items[0]: expected an object, got a text",
+            "items[1].sku: expected an object with partnerId, got 'y'",
+            "items[2].amount: 0 is not a positive amount",
+        ],
+        id="three bad items",
+    ),
+    pytest.param(
+        {"payments": ["x", {"value": -1}]},
+        ["payments[0]: expected an object, got a text", "payments[1].value: -1 is not a non-negative amount"],
+        id="two bad payments",
+    ),
+    pytest.param(
+        {
+            "items": [
+                {"sku": {"partnerId": "A"}, "amount": 1, "stocks": ["s", {"stockLocalId": 5, "amount": -1}]}
+            ]
+        },
+        [
+            "items[0].stocks[0].stockLocalId: missing or not a warehouse id",
+            "items[0].stocks[1].amount: -1 is not a non-negative amount",
+        ],
+        id="two bad stock shares",
+    ),
+    pytest.param(
+        {
+            "items": [
+                {"sku": {"partnerId": "A"}, "amount": 1, "stocks": {}},
+                {"sku": {"partnerId": "B"}, "amount": 0},
+            ]
+        },
+        ["items[0].stocks: expected a list, got an object", "items[1].amount: 0 is not a positive amount"],
+        id="stocks not a list, and the next item still checked",
+    ),
+    pytest.param({"total": True}, ["total: True is not a number"], id="total bool"),
+    pytest.param(
+        {"status": "S" * 59},
+        ["status: '" + "S" * 56 + f"... is not an AnyMarket order status ({STATUSES})"],
+        id="a 61-character value is cut",
+    ),
+    pytest.param(
+        {"status": "S" * 58},
+        ["status: '" + "S" * 58 + f"' is not an AnyMarket order status ({STATUSES})"],
+        id="a 60-character value is shown whole",
+    ),
+]
+
+
+@pytest.mark.parametrize(("patch", "problems"), EDGES)
+def test_the_edges_of_each_rule(patch: dict[str, Any], problems: list[str]) -> None:
+    test_each_problem_is_named(patch, problems)
+
+
+def test_five_problems_are_all_named_and_none_counted_as_more() -> None:
+    order = {**GOOD, "total": -1, "gross": -1, "discount": -1, "freight": -1, "interestValue": -1}
+    with pytest.raises(MalformedOrderError) as raised:
+        validate_order(order)
+    message = str(raised.value)
+    assert "interestValue: -1 is not a non-negative amount. Nothing was written" in message
+    assert "more)" not in message
+    assert message.endswith(
+        "If AnyMarket keeps sending it like this, fix the order on the marketplace or ask "
+        "AnyMarket's support."
+    )

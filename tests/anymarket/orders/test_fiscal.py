@@ -395,3 +395,73 @@ def test_split_payments_shares_value_and_fees_to_the_cent(
         for name in ("value", "marketplace_fee", "gateway_fee"):
             assert sum(getattr(part[index], name) for part in parts) == getattr(payment, name)
         assert all(part[index].installments == payment.installments for part in parts)
+
+
+@pytest.mark.parametrize(
+    ("cnpj", "valid"),
+    [
+        ("09339936000116", True),
+        ("00000000000000", False),  # its check digits add up, but all-equal digits are no CNPJ
+        ("09339936000108", False),  # the second check digit fits the first 13, the first does not
+    ],
+)
+def test_cnpj_check_digits(cnpj: str, valid: bool) -> None:
+    assert fiscal.is_valid_cnpj(cnpj) is valid
+
+
+@pytest.mark.parametrize(
+    ("order", "keys"),
+    [
+        ({"marketPlace": "MERCADO_LIVRE", "accountName": "Loja"}, ["MERCADO_LIVRE:Loja", "MERCADO_LIVRE"]),
+        ({"marketPlace": "MERCADO_LIVRE", "accountName": None}, ["MERCADO_LIVRE"]),
+        ({"marketPlace": None, "accountName": "Loja"}, []),
+        ({}, []),
+    ],
+)
+def test_channel_keys_need_a_marketplace(order: dict[str, Any], keys: list[str]) -> None:
+    assert fiscal.channel_keys(order) == keys
+
+
+def test_payments_money_is_rounded_half_up_and_bad_entries_skipped() -> None:
+    payments = fiscal.payments_of(
+        {"payments": ["x", {"value": 10.005, "marketplaceFee": ""}, {"value": "2.5"}]}
+    )
+    assert [(p.value, p.marketplace_fee) for p in payments] == [
+        (Decimal("10.01"), Decimal("0.00")),
+        (Decimal("2.50"), Decimal("0.00")),
+    ]
+
+
+def test_payments_of_an_order_without_parts_stay_whole() -> None:
+    payments = fiscal.payments_of({"payments": [{"value": 7}]})
+    assert fiscal.split_payments(payments, []) == [payments]
+
+
+def test_the_default_nature_names_its_setting() -> None:
+    chosen = fiscal.choose_sales_operation({}, default="5102", contributor=None, by_channel={})
+    assert chosen == SalesOperation("5102", "default", "orders.default_sales_operation")
+
+
+def test_an_intermediarys_name_and_seller_id_are_cut_to_the_erp_columns() -> None:
+    mappings = {"MERCADO_LIVRE": {"value": "09339936000116", "attributes": {"intermediary_name": "N" * 130}}}
+    chosen = fiscal.choose_intermediary(
+        {"marketPlace": "MERCADO_LIVRE", "intermediateRegistrationId": "S" * 130},
+        mappings,
+        required=True,
+        own_store_marketplaces=frozenset({"ECOMMERCE"}),
+    )
+    assert chosen == Intermediary(cnpj="09339936000116", name="N" * 120, seller_id="S" * 120)
+    with pytest.raises(HoldOrder) as held:
+        fiscal.choose_intermediary(
+            {"marketPlace": "NETSHOES"}, mappings, required=True, own_store_marketplaces=frozenset()
+        )
+    assert str(held.value) == (
+        "unmapped intermediary: marketplace 'NETSHOES' (account '') has no intermediary mapping (add one "
+        "under Mappings → intermediaries: the marketplace's CNPJ and name; the order is imported on the "
+        "next run)"
+    )
+
+
+def test_an_order_without_a_marketplace_is_held_naming_none() -> None:
+    with pytest.raises(HoldOrder, match=r"^unmapped intermediary: marketplace '' \(account ''\) has no"):
+        fiscal.choose_intermediary({}, {}, required=True, own_store_marketplaces=frozenset({"ECOMMERCE"}))

@@ -477,3 +477,16 @@ def test_descriptions_keep_quotes_and_genders_read_hyphens() -> None:
         'Caneca "grande" d\'água &lt; 1 L'
     )
     assert gender_of("Infantil-Unissex") == "CHILDISH_UNISSEX"
+
+
+def test_dimensions_and_prices_keep_two_decimals() -> None:
+    data = rows(has_variations=False, width_cm="10.557", length_cm="20.126")
+    data["skus"][0] |= {"sell_price": Decimal("9.996")}
+    [erp] = products_from_rows(data["products"], data["skus"], [], [], [])
+    assert (erp.width, erp.length, erp.skus[0].sell_price) == (10.56, 20.13, 10.0)
+
+
+def test_characteristics_differ_by_value() -> None:
+    wanted = {"characteristics": [{"name": "Material", "value": "Algodão"}]}
+    assert differs(wanted, {"characteristics": [{"name": "Material", "value": "Poliéster"}]}) is True
+    assert differs(wanted, {"characteristics": [{"value": "Algodão", "name": "Material"}]}) is False

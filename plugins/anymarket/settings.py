@@ -92,6 +92,15 @@ class StockSettings(_Settings):
     balance: Literal["physical", "available"] = "available"
     safety_stock: int = Field(0, ge=0, description="a balance at or below this is sent as 0")
     default_deposit: str | None = Field(None, description="ERP deposit code; none = the ERP default")
+    first_stock_wait_minutes: int = Field(
+        5,
+        ge=0,
+        le=60,
+        description=(
+            "mapped_deposits: a SKU product sync just created (at amount 0) may wait this long for a full "
+            "PUT /stocks batch of first rows; changes of SKUs already on AnyMarket never wait (0 = never)"
+        ),
+    )
 
 
 class OrderSettings(_Settings):

@@ -66,6 +66,14 @@ from what AnyMarket last accepted, as `PUT /stocks` arrays of the connection's `
 - `cost` per `products.cost_field`; `additionalTime` = crossdocking days when
   `products.send_crossdocking`.
 
+A new product's creation carries its stock in AnyMarket's default warehouse (recorded as sent), so
+a new SKU costs no stock request of its own — except under `mapped_deposits`, where the creation
+carries 0 and this automation sends every warehouse. There the first rows of SKUs the product sync
+created less than `stock.first_stock_wait_minutes` (default 5) ago may wait for a full batch: when
+the last batch of a run would hold nothing but such rows, it waits for a later run to fill it (the
+summary's `held_first_rows`). AnyMarket shows those SKUs at 0 meanwhile, so waiting can undersell for
+minutes, never oversell; a change of a SKU AnyMarket already shows never waits. `0` switches it off.
+
 SKUs the product sync has not linked to AnyMarket yet are skipped and counted. A batch AnyMarket
 refuses is split until the refused rows are isolated: they are recorded in the SKU's history with
 AnyMarket's message and not offered again until their values change; the rest goes through. A row

@@ -6,7 +6,8 @@ run stopped anywhere loses nothing and repeats nothing: the next one sends only 
 - ``links`` ``product``: ERP product code → AnyMarket product id; ``payload_hash`` = hash of the
   last product body AnyMarket accepted.
 - ``links`` ``sku``: ERP SKU code → AnyMarket SKU id (what send stock, send prices and import
-  orders read); ``payload_hash`` = hash of the last SKU body accepted; attributes ``{"product"}``.
+  orders read); ``payload_hash`` = hash of the last SKU body accepted; attributes ``{"product"}``,
+  and :data:`CREATED_WITHOUT_STOCK` on a SKU our creation left at amount 0.
 - ``links`` ``image``: ``<product code>:<image key>`` → AnyMarket image id; attributes
   ``{"url", "variation"}``.
 - ``product_sync`` / ``product_rejected``: see :mod:`anymarket.mapping.models`.
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from anymarket.mapping.database import MappingDatabase
+
+#: SKU link attribute: our ``POST /products`` created the SKU with amount 0 because send stock sends
+#: every warehouse itself (``mapped_deposits``); send stock reads it to batch those first rows.
+CREATED_WITHOUT_STOCK = "created_without_stock"
 
 
 @dataclass
@@ -143,9 +148,24 @@ class CatalogState:
             {"anymarket_id": str(anymarket_id)},
         )
 
-    def link_skus(self, product_code: str, skus: list[tuple[str, str, str | None]], conn: Connection) -> None:
-        """``skus``: (SKU code, AnyMarket SKU id, hash of the body AnyMarket accepted or None)."""
-        rows = [_link(code, sku_id, sku_hash, {"product": product_code}) for code, sku_id, sku_hash in skus]
+    def link_skus(
+        self,
+        product_code: str,
+        skus: list[tuple[str, str, str | None]],
+        conn: Connection,
+        *,
+        created_without_stock: bool = False,
+    ) -> None:
+        """``skus``: (SKU code, AnyMarket SKU id, hash of the body AnyMarket accepted or None).
+
+        :param created_without_stock: our ``POST /products`` just created these SKUs with amount 0
+            (the ``mapped_deposits`` rule sends every warehouse's stock itself); send stock may hold
+            their first rows a few minutes to fill whole batches (``stock.first_stock_wait_minutes``).
+        """
+        attributes: dict[str, Any] = {"product": product_code}
+        if created_without_stock:
+            attributes[CREATED_WITHOUT_STOCK] = True
+        rows = [_link(code, sku_id, sku_hash, dict(attributes)) for code, sku_id, sku_hash in skus]
         self.mapping.link_many(self.integration_id, "sku", rows, conn=conn)
 
     def record_stock_sent(self, rows: list[tuple[str, str, int, int | None]], conn: Connection) -> None:

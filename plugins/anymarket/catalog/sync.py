@@ -197,7 +197,13 @@ class ProductSyncer:
         # and a send stock run on another worker met in that gap and sent the stock again).
         self._record_prices_sent(payload, created)
         self._record_stock_sent(payload, created)
-        self._link_remote(payload, current, created, product_hash=payload.product_hash)
+        self._link_remote(
+            payload,
+            current,
+            created,
+            product_hash=payload.product_hash,
+            created_without_stock=self.default_amounts is None,
+        )
 
     def _record_stock_sent(self, payload: ProductPayload, created: dict[str, Any]) -> None:
         """The creation set each SKU's ``amount`` and ``additionalTime`` in AnyMarket's default
@@ -259,8 +265,12 @@ class ProductSyncer:
         remote: dict[str, Any],
         *,
         product_hash: str | None,
+        created_without_stock: bool = False,
     ) -> None:
-        """Link a product AnyMarket answered (created or found), its SKUs and images, in one transaction."""
+        """Link a product AnyMarket answered (created or found), its SKUs and images, in one transaction.
+
+        :param created_without_stock: our creation left its SKUs at amount 0 (see
+            :meth:`~anymarket.catalog.state.CatalogState.link_skus`)."""
         current.anymarket_id, current.product_hash, current.tracked = str(remote["id"]), product_hash, True
         skus = []
         for sku in remote.get("skus") or []:
@@ -287,7 +297,7 @@ class ProductSyncer:
             current.images_hash = payload.images_hash
         with self.state.mapping.begin() as conn:
             self.state.link_product(payload.code, current.anymarket_id, product_hash, conn)
-            self.state.link_skus(payload.code, skus, conn)
+            self.state.link_skus(payload.code, skus, conn, created_without_stock=created_without_stock)
             self.state.link_images(payload.code, images, conn)
             self.state.set_images(payload.code, current.images_hash, current.main_image, conn)
 

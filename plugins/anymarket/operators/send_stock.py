@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -102,21 +103,65 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
         summary.set("read_seconds", round(read_seconds, 3))
         summary.set("compute_seconds", round(compute_seconds, 3))
 
-        records = changes.to_send[list(_STATE_COLUMNS)].to_dict("records")
         batch_size = self.hook.connection_settings.stock_batch_size
+        to_send, may_wait = self._first_rows_that_may_wait(changes.to_send, sent_state, full_resend)
+        plan = stock_rules.batch_rows(to_send, may_wait=may_wait, batch_size=batch_size)
+        if len(plan.held):
+            summary.count("held_first_rows", len(plan.held))
+            summary.set(
+                "held_first_rows_until",
+                f"a later run fills a batch of {batch_size}, or {settings.stock.first_stock_wait_minutes} "
+                "min after their SKUs were created (AnyMarket shows 0 meanwhile)",
+            )
         self.log.info(
-            "%d SKU x warehouse rows, %d changed, %d unlinked; sending in batches of %d",
+            "%d SKU x warehouse rows, %d changed (%d first rows of new SKUs held for a fuller batch), "
+            "%d unlinked; sending in batches of %d",
             len(desired),
-            len(records),
+            len(changes.to_send),
+            len(plan.held),
             int(unlinked.sum()),
             batch_size,
         )
         sending = time.perf_counter()
-        for start in range(0, len(records), batch_size):
-            self._send(records[start : start + batch_size], summary)
+        for batch in plan.batches:
+            self._send(batch[list(_STATE_COLUMNS)].to_dict("records"), summary)
         summary.set("send_seconds", round(time.perf_counter() - sending, 3))
         if summary.counts["sent"]:
             self._emit_asset_event(context, summary.counts["sent"])
+
+    def _first_rows_that_may_wait(
+        self, to_send: pd.DataFrame, sent_state: pd.DataFrame, full_resend: bool
+    ) -> tuple[pd.DataFrame, pd.Series]:
+        """Which rows may wait for a fuller batch (:func:`anymarket.rules.send_stock.batch_rows`):
+        never-sent rows of SKUs product sync created at amount 0 less than
+        ``stock.first_stock_wait_minutes`` ago; oldest SKUs first, so they go first."""
+        import pandas as pd
+
+        wait_minutes = self.integration.stock.first_stock_wait_minutes
+        if full_resend or not wait_minutes or to_send.empty:
+            return to_send, pd.Series(False, index=to_send.index)
+        created = self._recently_created_without_stock(utcnow() - timedelta(minutes=wait_minutes))
+        never_sent = ~pd.MultiIndex.from_frame(to_send[["sku_code", "stock_local_id"]]).isin(
+            pd.MultiIndex.from_frame(sent_state[["sku_code", "stock_local_id"]])
+        )
+        created_at = to_send["sku_code"].map(created)
+        may_wait = pd.Series(never_sent & created_at.notna().to_numpy(), index=to_send.index)
+        order = created_at.where(may_wait).sort_values(kind="stable", na_position="first").index
+        return to_send.loc[order], may_wait.loc[order]
+
+    def _recently_created_without_stock(self, since: datetime) -> dict[str, datetime]:
+        """SKU code → link time of the SKUs product sync created at amount 0 since ``since``."""
+        from anymarket.catalog.state import CREATED_WITHOUT_STOCK
+
+        links = m.links.c
+        query = sa.select(links.erp_id, links.created_at, links.attributes).where(
+            links.integration_id == self.integration.id,
+            links.entity_type == "sku",
+            links.created_at >= since,
+        )
+        with self.mapping.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {r.erp_id: r.created_at for r in rows if (r.attributes or {}).get(CREATED_WITHOUT_STOCK)}
 
     # -- sending ------------------------------------------------------------------------------
 

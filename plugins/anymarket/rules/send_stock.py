@@ -177,6 +177,39 @@ def desired_stock(
 select_changes = partial(changes.select_changes, key=KEY, compared=COMPARED)
 
 
+@dataclass(frozen=True)
+class StockBatches:
+    """The rows a run sends, in batches, and the first rows it holds back for a later, fuller batch."""
+
+    batches: list[pd.DataFrame]
+    held: pd.DataFrame
+
+
+def batch_rows(to_send: pd.DataFrame, *, may_wait: pd.Series, batch_size: int) -> StockBatches:
+    """Cut the rows to send into ``PUT /stocks`` batches, holding back what may wait for a full one.
+
+    A catalog load under ``mapped_deposits`` makes a few products a minute, and each run of send stock
+    would send their first rows in a part-filled batch: one more request per run than the rows need.
+    Rows that may wait (the first rows of SKUs created moments ago at amount 0: AnyMarket shows 0, so
+    waiting can only undersell) go after the others; when the last batch would hold nothing but such
+    rows, it is held back until a later run fills it (or the rows are old enough to go alone). Every
+    other row — a change of a SKU AnyMarket already shows — goes in this run.
+
+    :param to_send: the rows :func:`select_changes` chose, oldest waiting rows first.
+    :param may_wait: a boolean per row of ``to_send`` (same index).
+    :raises ValueError: when ``batch_size`` is below 1.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+    waits = may_wait.reindex(to_send.index, fill_value=False).to_numpy(dtype=bool)
+    order = np.concatenate([np.flatnonzero(~waits), np.flatnonzero(waits)])
+    ordered, ordered_waits = to_send.iloc[order], waits[order]
+    whole = len(ordered) - len(ordered) % batch_size
+    cut = whole if ordered_waits[whole:].all() else len(ordered)
+    batches = [ordered.iloc[start : min(start + batch_size, cut)] for start in range(0, cut, batch_size)]
+    return StockBatches(batches=batches, held=ordered.iloc[cut:])
+
+
 def stock_payload(row: dict[str, Any]) -> dict[str, Any]:
     """One element of the ``PUT /stocks`` array for a stock row (``NaN`` fields are left out)."""
     payload: dict[str, Any] = {"id": _api_id(row["anymarket_id"]), "quantity": int(row["quantity"])}

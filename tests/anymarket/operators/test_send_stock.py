@@ -345,3 +345,79 @@ def test_a_batch_size_above_anymarkets_limit_is_refused_before_sending(shop, rec
     with pytest.raises(ConfigurationError, match="at most 200 rows per PUT /stocks"):
         run(shop)
     assert stock_puts(shop, status=None) == []
+
+
+def _created_by_product_sync(shop: dict[str, Any], *codes: str, minutes_ago: float = 0) -> None:
+    """Link SKUs as sync_products does when its creation left them at amount 0 (mapped_deposits)."""
+    from datetime import UTC, datetime, timedelta
+
+    from anymarket.catalog.state import CREATED_WITHOUT_STOCK
+    from anymarket.mapping import models as m
+
+    env = shop["env"]
+    rows = [
+        {
+            "erp_id": code,
+            "anymarket_id": shop["ids"][code],
+            "payload_hash": None,
+            "attributes": {"product": "P1", CREATED_WITHOUT_STOCK: True},
+        }
+        for code in codes
+    ]
+    env.mapping.link_many("loja1", "sku", rows)
+    with env.mapping.begin() as conn:
+        conn.execute(
+            sa.update(m.links)
+            .where(m.links.c.entity_type == "sku", m.links.c.erp_id.in_(codes))
+            .values(created_at=datetime.now(UTC) - timedelta(minutes=minutes_ago))
+        )
+
+
+def test_first_rows_of_skus_just_created_wait_for_a_full_batch_changes_never_wait(shop, reconnect) -> None:
+    env = shop["env"]
+    settings(shop, rule="mapped_deposits", balance="physical")
+    reconnect(stock_batch_size=3)
+    _created_by_product_sync(shop, "SKU-1", "SKU-2", "SKU-3")  # SKU-4: linked by hand, never waits
+    set_balances(env.erp, *((code, deposit, 4) for code in SKU_CODES for deposit in ("SP", "REC")))
+
+    # 8 rows: SKU-4's 2 go first, then 6 first rows; the last batch would hold only 2 first rows.
+    first = run(shop)
+    assert [len(put["body"]) for put in stock_puts(shop)] == [3, 3]
+    assert first["counts"]["sent"] == 6 and first["counts"]["held_first_rows"] == 2
+    assert "or 5 min after their SKUs were created" in first["held_first_rows_until"]
+    assert shown(shop)[("SKU-4", SP)] == shown(shop)[("SKU-4", REC)] == 4
+    assert shown(shop).get(("SKU-3", REC), 0) == 0  # AnyMarket shows 0 meanwhile: undersold, never oversold
+
+    # Nothing else to send: the two still wait, no part-filled PUT.
+    env.sandbox.admin.clear_requests()
+    assert run(shop)["counts"]["held_first_rows"] == 2 and stock_puts(shop, status=None) == []
+
+    # A sale on a SKU AnyMarket shows goes at once, and takes the waiting rows along in its batch.
+    set_balances(env.erp, ("SKU-4", "SP", 1))
+    third = run(shop)
+    assert [len(put["body"]) for put in stock_puts(shop)] == [3]
+    assert third["counts"]["sent"] == 3 and "held_first_rows" not in third["counts"]
+    assert shown(shop)[("SKU-4", SP)] == 1 and shown(shop)[("SKU-3", REC)] == 4
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "stock", "held"),
+    [
+        (6, {}, 0),  # older than the 5-minute default: they go, part-filled batch and all
+        (0, {"first_stock_wait_minutes": 0}, 0),  # waiting switched off
+        (4, {"first_stock_wait_minutes": 0}, 0),
+        (4, {}, 2),  # young, waiting on: the part-filled last batch waits
+        (0, {"first_stock_wait_minutes": 1}, 2),
+    ],
+)
+def test_first_rows_go_alone_once_old_enough_or_when_waiting_is_off(
+    shop, reconnect, minutes_ago: float, stock: dict, held: int
+) -> None:
+    settings(shop, rule="mapped_deposits", balance="physical", **stock)
+    reconnect(stock_batch_size=3)
+    _created_by_product_sync(shop, *SKU_CODES, minutes_ago=minutes_ago)
+
+    summary = run(shop)
+
+    assert summary["counts"]["sent"] == 8 - held and summary["counts"].get("held_first_rows", 0) == held
+    assert len(stock_puts(shop)) == (8 - held + 2) // 3

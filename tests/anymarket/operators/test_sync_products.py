@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from anymarket.catalog.state import CatalogState
+from anymarket.catalog.state import CREATED_WITHOUT_STOCK, CatalogState
 from anymarket.mapping import models as m
 from anymarket.operators.sync_products import AnyMarketSyncProductsOperator
 from anymarket_sandbox import openapi_check
@@ -711,6 +711,8 @@ def test_stock_a_creation_carried_is_not_sent_again(shop: dict[str, Any]) -> Non
 
     assert requests_since(shop, seq) == [] and first["counts"]["sent"] == 0
     assert first["counts"]["unchanged"] == 5
+    marked = shop["env"].mapping.link_attributes_of("loja1", "sku")
+    assert not any(attrs.get(CREATED_WITHOUT_STOCK) for _, attrs in marked.values())
     set_balances(erp, ("P1", "SP", 3))
     seq = last_seq(shop)
     assert send_stock()["counts"]["sent"] == 1
@@ -733,6 +735,11 @@ def test_a_product_created_under_mapped_deposits_carries_no_stock(shop: dict[str
     assert {sku["amount"] for body in posted for sku in body["skus"]} == {0}
     with shop["env"].mapping.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(m.stock_sent)).scalar() == 0
+    # Marked, so send stock may hold their first rows for a fuller batch (stock.first_stock_wait_minutes).
+    marked = shop["env"].mapping.link_attributes_of("loja1", "sku")
+    assert {code: attrs.get(CREATED_WITHOUT_STOCK) for code, (_, attrs) in marked.items()} == dict.fromkeys(
+        ("P1", "P2-AZU-P", "P2-AZU-M", "P2-PRE-P", "P2-PRE-M"), True
+    )
 
 
 def test_markup_prices_are_left_to_send_prices(shop: dict[str, Any]) -> None:

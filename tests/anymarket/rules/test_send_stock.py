@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from anymarket.errors import ConfigurationError
-from anymarket.rules.send_stock import deposit_targets, desired_stock, select_changes, stock_payload
+from anymarket.rules.send_stock import (
+    batch_rows,
+    deposit_targets,
+    desired_stock,
+    select_changes,
+    stock_payload,
+)
 from anymarket.settings import ProductSettings, StockSettings
 
 # Deposits: 1 SP (default), 2 REC, 3 CWB, 4 OLD (inactive).
@@ -344,3 +350,42 @@ def test_an_anymarket_id_that_is_not_a_number_is_sent_as_text() -> None:
         "quantity": 1,
         "stockLocalId": "wh-9",
     }
+
+
+def _to_send(*codes: str) -> pd.DataFrame:
+    return pd.DataFrame({"sku_code": list(codes), "stock_local_id": "7"}, index=range(10, 10 + len(codes)))
+
+
+@pytest.mark.parametrize(
+    ("codes", "waiting", "batch_size", "sent", "held"),
+    [
+        # Nothing may wait: every row goes, the last batch part-filled.
+        (("A", "B", "C"), "", 2, [["A", "B"], ["C"]], []),
+        # Only waiting rows in a part-filled last batch: held for a later run.
+        (("A", "B", "C"), "A B C", 2, [["A", "B"]], ["C"]),
+        (("A",), "A", 2, [], ["A"]),
+        # Changes of SKUs already on AnyMarket go first; the waiting rows fill their batch.
+        (("W1", "U1", "W2", "U2", "W3"), "W1 W2 W3", 2, [["U1", "U2"], ["W1", "W2"]], ["W3"]),
+        # A change in the last batch takes the waiting rows with it: that request goes anyway.
+        (("W1", "U1"), "W1", 5, [["U1", "W1"]], []),
+        # Exactly full batches: nothing held.
+        (("W1", "W2", "W3", "W4"), "W1 W2 W3 W4", 2, [["W1", "W2"], ["W3", "W4"]], []),
+        ((), "", 3, [], []),
+    ],
+)
+def test_batch_rows_holds_only_a_last_batch_of_waiting_first_rows(
+    codes: tuple[str, ...], waiting: str, batch_size: int, sent: list, held: list
+) -> None:
+    to_send = _to_send(*codes)
+    may_wait = to_send["sku_code"].isin(waiting.split())
+
+    plan = batch_rows(to_send, may_wait=may_wait, batch_size=batch_size)
+
+    assert [batch["sku_code"].tolist() for batch in plan.batches] == sent
+    assert plan.held["sku_code"].tolist() == held
+    assert all(len(batch) <= batch_size for batch in plan.batches)
+
+
+def test_batch_rows_refuses_a_batch_size_below_one() -> None:
+    with pytest.raises(ValueError, match="batch_size must be at least 1, not 0"):
+        batch_rows(_to_send("A"), may_wait=pd.Series([False], index=[10]), batch_size=0)

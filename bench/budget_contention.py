@@ -40,9 +40,7 @@ import json
 import math
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -56,7 +54,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 from figures import percentile, record  # noqa: E402 (bench/ is on the path when run as a script)
-from harness import private_airflow, sqlite_connections  # noqa: E402
+from harness import free_port, private_airflow, sqlite_connections, start_sandbox  # noqa: E402
 
 SECTION = "budget_contention"
 INTEGRATION = "bench"
@@ -143,42 +141,6 @@ class Phase:
 
 
 # --- the world ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_sandbox(port: int) -> subprocess.Popen[bytes]:
-    """The sandbox in a process of its own: its CPU is not the automations' GIL."""
-    env = {
-        **os.environ,
-        "SANDBOX_PORT": str(port),
-        "SANDBOX_TOKEN": TOKEN,
-        "SANDBOX_OI": OI,
-        "PYTHONPATH": str(ROOT),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "anymarket_sandbox"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    from anymarket_sandbox.admin import SandboxAdmin
-
-    admin = SandboxAdmin(f"http://127.0.0.1:{port}", timeout=60)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            admin.health()
-            return process
-        except Exception:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("the sandbox did not start") from None
-            time.sleep(0.2)
 
 
 def configure(directory: Path, port: int, scenario: Scenario, *, lanes: bool) -> None:
@@ -808,7 +770,7 @@ def main() -> None:
         flush=True,
     )
     port = free_port()
-    sandbox = start_sandbox(port)
+    sandbox = start_sandbox(port, token=TOKEN, oi=OI)
     admin = SandboxAdmin(f"http://127.0.0.1:{port}", timeout=60)
     try:
         import anymarket.catalog.sync

@@ -1,12 +1,19 @@
-"""What every in-process bench sets up first: a private Airflow home and the bench integration's
-database connections (SQLite files), through the same ``AIRFLOW_CONN_*`` variables a deployment uses."""
+"""What every in-process bench sets up first: a private Airflow home, the bench integration's
+database connections (SQLite files), through the same ``AIRFLOW_CONN_*`` variables a deployment uses,
+and the AnyMarket sandbox in a process of its own."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def private_airflow(prefix: str) -> tuple[tempfile.TemporaryDirectory, Path]:
@@ -29,3 +36,42 @@ def sqlite_connections(*, erp: Path | None = None, mapping: Path | None = None) 
     for variable, path in variables.items():
         if path is not None:
             os.environ[variable] = json.dumps({"conn_type": "sqlite", "host": str(path)})
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_sandbox(port: int, *, token: str, oi: str, **env: str) -> subprocess.Popen[bytes]:
+    """The sandbox in a process of its own, answering on ``port``: its CPU and memory stay out of the
+    bench's process (and its GIL). ``env``: more ``SANDBOX_*`` settings. Killed and refused if it does
+    not answer within 30 s."""
+    from anymarket_sandbox.admin import SandboxAdmin
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "anymarket_sandbox"],
+        env={
+            **os.environ,
+            "SANDBOX_PORT": str(port),
+            "SANDBOX_TOKEN": token,
+            "SANDBOX_OI": oi,
+            "PYTHONPATH": str(ROOT),
+            **env,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    admin = SandboxAdmin(f"http://127.0.0.1:{port}", timeout=60)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            admin.health()
+            return process
+        except Exception:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the sandbox did not start") from None
+            time.sleep(0.2)

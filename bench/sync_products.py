@@ -25,8 +25,6 @@ import argparse
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -37,47 +35,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "plugins"), str(ROOT)]
 from figures import record  # noqa: E402 (bench/ is on the path when run as a script)
-from harness import private_airflow, sqlite_connections  # noqa: E402
+from harness import free_port, private_airflow, sqlite_connections, start_sandbox  # noqa: E402
 
 TOKEN, OI = "bench-token", "bench-oi."
 SETUP_PREFIXES = ("/v2/brands", "/v2/categories", "/v2/variations")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(port: int) -> subprocess.Popen[bytes]:
-    """The sandbox as a separate process: its memory and CPU stay out of the measurement."""
-    env = {
-        **os.environ,
-        "SANDBOX_PORT": str(port),
-        "SANDBOX_TOKEN": TOKEN,
-        "SANDBOX_OI": OI,
-        "SANDBOX_REQUESTS_PER_HOUR": "10000000",
-        "PYTHONPATH": str(ROOT),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "anymarket_sandbox"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    from anymarket_sandbox.admin import SandboxAdmin
-
-    admin = SandboxAdmin(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            admin.health()
-            return process
-        except Exception:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("the sandbox did not start") from None
-            time.sleep(0.2)
 
 
 def use_mapping_db(path: Path) -> None:
@@ -166,7 +127,7 @@ def main() -> None:
     from anymarket_sandbox.demo_erp import seed_demo_erp
 
     port = free_port()
-    sandbox = start_sandbox(port)
+    sandbox = start_sandbox(port, token=TOKEN, oi=OI, SANDBOX_REQUESTS_PER_HOUR="10000000")
     admin = SandboxAdmin(f"http://127.0.0.1:{port}")
     try:
         configure(tmp, port)

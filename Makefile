@@ -14,6 +14,7 @@ venv: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	scripts/system_packages.sh build
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
 
@@ -74,5 +75,6 @@ mutation: venv
 
 clean:
 	scripts/postgres.sh stop || true
+	scripts/mariadb.sh stop || true
 	scripts/redis.sh stop || true
 	rm -rf $(VENV) .run .pytest_cache .ruff_cache mutants

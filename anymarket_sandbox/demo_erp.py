@@ -1084,9 +1084,11 @@ class _DemoBuilder:
 
 
 def _to_db(value: Any, dialect: str) -> Any:
-    """Values as the schema stores them: SQLite gets UTC text in the default's format."""
+    """Values as the schema stores them: SQLite gets UTC text in the default's format, MariaDB naive UTC."""
     if isinstance(value, datetime):
         utc = value.astimezone(UTC)
+        if dialect in ("mysql", "mariadb"):
+            return utc.replace(tzinfo=None)
         return utc.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if dialect == "sqlite" else utc
     if isinstance(value, date) and dialect == "sqlite":
         return value.isoformat()

@@ -1,4 +1,4 @@
-"""Fixtures shared by the whole suite: real PostgreSQL databases and an isolated AIRFLOW_HOME."""
+"""Fixtures shared by the whole suite: real PostgreSQL and MariaDB databases and an isolated AIRFLOW_HOME."""
 
 from __future__ import annotations
 
@@ -62,3 +62,43 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.db'}"
     return request.getfixturevalue("pg_database_url")
+
+
+@pytest.fixture(scope="session")
+def mariadb_server_url() -> str:
+    """SQLAlchemy URL (``mysql://`` scheme, as Airflow's MySQL hook builds) of a private MariaDB server."""
+    result = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "mariadb.sh"), "start"], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(f"could not start the test MariaDB server: {result.stderr.strip()}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def mariadb_database_url(mariadb_server_url: str) -> Iterator[str]:
+    """A fresh, empty MariaDB database for one test; dropped afterwards."""
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    base, _, query = mariadb_server_url.partition("?")
+    admin = sa.create_engine(mariadb_server_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{name}`"))
+    try:
+        yield base.rsplit("/", 1)[0] + f"/{name}" + (f"?{query}" if query else "")
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def erp_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The ERP's three reference dialects: SQLite, PostgreSQL and MariaDB (the mapping DB uses
+    ``database_url``, SQLite and PostgreSQL only)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'erp.db'}"
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_database_url")
+    return request.getfixturevalue("mariadb_database_url")

@@ -3,8 +3,9 @@
 Secrets live in Airflow connections (UI, ``AIRFLOW_CONN_*`` or a secrets backend), never in the
 integrations file. Two kinds are read here:
 
-* database connections (mapping DB, ERP): ``sqlite`` (host = file path), ``postgres``, or any
-  connection whose extra has ``sqlalchemy_url``;
+* database connections (mapping DB, ERP): any type with an Airflow SQL hook — ``sqlite`` (host =
+  file path), ``postgres``, ``mysql`` (MySQL and MariaDB) — whose hook builds the SQLAlchemy URL, or
+  any connection whose extra has ``sqlalchemy_url``;
 * the AnyMarket connection of an integration (``http``): host = API base URL, password = token,
   extra = ``oi``, ``timeout``, ``requests_per_hour``, batch sizes and retry knobs, and the callback
   door's ``callback_base_url``, ``callback_secret`` (and ``callback_secret_previous``,
@@ -66,36 +67,55 @@ def get_connection(conn_id: str) -> Any:
 
 
 def sqlalchemy_url(conn: Any) -> str:
-    """SQLAlchemy URL of a database connection (sqlite/postgres, or extra ``sqlalchemy_url``)."""
-    from sqlalchemy.engine import URL
+    """SQLAlchemy URL of a database connection, with its password (never log it).
 
+    Extra ``sqlalchemy_url`` wins (any dialect SQLAlchemy speaks, e.g. ``mssql+pyodbc://…``). Otherwise
+    the connection type's own Airflow hook builds it — ``postgres``, ``mysql`` (MySQL and MariaDB),
+    ``sqlite`` or any other provider's SQL hook — so host, port, schema, login and the provider's extras
+    (``sqlalchemy_scheme``, ``client``, ``sqlalchemy_query``…) mean what the provider documents, and a new
+    dialect needs an installed provider, not project code.
+    """
     extra = conn.extra_dejson or {}
     if extra.get("sqlalchemy_url"):
         return str(extra["sqlalchemy_url"])
-    conn_type = (conn.conn_type or "").lower()
-    if conn_type == "sqlite":
-        if not conn.host:
-            raise ConfigurationError(
-                f"Connection '{conn.conn_id}' is sqlite but has no host: put the database file path in host."
-            )
-        return f"sqlite:///{conn.host}"
-    if conn_type in {"postgres", "postgresql"}:
-        return URL.create(
-            "postgresql+psycopg2",
-            username=conn.login or None,
-            password=conn.password or None,
-            host=conn.host or None,
-            port=conn.port or None,
-            database=conn.schema or None,
-        ).render_as_string(hide_password=False)
-    raise ConfigurationError(
-        f"Connection '{conn.conn_id}' has type '{conn.conn_type}': use sqlite, postgres, or put a "
-        "SQLAlchemy URL in its extra as 'sqlalchemy_url'."
+    hook = _sql_hook(conn)
+    try:
+        url = hook.sqlalchemy_url
+    except NotImplementedError:  # hooks that only build a URI string (sqlite, mysql)
+        url = hook.get_uri()
+    if hasattr(url, "render_as_string"):
+        return str(url.render_as_string(hide_password=False))
+    return str(url)
+
+
+def _sql_hook(conn: Any) -> Any:
+    """The Airflow SQL hook (``DbApiHook``) of the connection's type, with a clear error otherwise."""
+    conn_type = conn.conn_type or ""
+    advice = (
+        "Use a database connection type (postgres, mysql, sqlite, or another SQL provider's, installed in "
+        "Airflow), or put a SQLAlchemy URL in the connection's extra as 'sqlalchemy_url'."
     )
+    try:
+        hook = conn.get_hook()
+    except Exception as exc:  # unknown type, provider not installed, or its driver missing
+        raise ConfigurationError(
+            f"Connection '{conn.conn_id}' has type '{conn_type}', for which Airflow has no usable hook "
+            f"({exc.__class__.__name__}: {exc}). {advice}"
+        ) from exc
+    if not hasattr(hook, "get_sqlalchemy_engine"):
+        raise ConfigurationError(
+            f"Connection '{conn.conn_id}' has type '{conn_type}', which is not a SQL database connection "
+            f"({type(hook).__name__}). {advice}"
+        )
+    if conn_type == "sqlite" and not conn.host:
+        raise ConfigurationError(
+            f"Connection '{conn.conn_id}' is sqlite but has no host: put the database file path in host."
+        )
+    return hook
 
 
 def database_url(conn_id: str) -> str:
-    """SQLAlchemy URL of the database connection ``conn_id``."""
+    """SQLAlchemy URL of the database connection ``conn_id`` (see :func:`sqlalchemy_url`)."""
     return sqlalchemy_url(get_connection(conn_id))
 
 

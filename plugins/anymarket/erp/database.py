@@ -42,6 +42,9 @@ __all__ = [
     "parse_timestamp",
 ]
 
+#: Dialects spoken like MySQL (SQLAlchemy names ``mysql`` and ``mariadb``; see :attr:`ErpDatabase.dialect`).
+MYSQL_FAMILY = frozenset({"mysql", "mariadb"})
+
 #: Environment variable naming a folder that replaces ``include/sql/erp`` (an ERP team's own copy).
 SQL_DIR_ENV = "ANYMARKET_ERP_SQL_DIR"
 
@@ -97,6 +100,53 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _mysql_session(dbapi_connection: Any, _record: Any) -> None:
+    """Per-connection MySQL/MariaDB setting the schema and queries rely on: the session time zone is UTC.
+
+    The reference schema stores naive ``DATETIME(6)`` values meaning UTC, and its ``CURRENT_TIMESTAMP``
+    defaults and triggers follow the session zone; a server set to local time would otherwise stamp
+    local times that compare wrongly with the UTC watermarks the integration passes.
+    """
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET time_zone = '+00:00'")
+    finally:
+        cursor.close()
+
+
+_DELIMITER = re.compile(r"^\s*DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def _split_delimited_script(script: str) -> list[str]:
+    """Split a MySQL/MariaDB script into statements the way the ``mariadb`` client does.
+
+    A statement ends with the current delimiter (``;`` unless a ``DELIMITER //`` line changed it) at the
+    end of a line, so trigger bodies may hold ``;``. ``DELIMITER`` lines and comment-only chunks are
+    dropped: the server does not know them.
+    """
+    statements: list[str] = []
+    delimiter = ";"
+    buffer: list[str] = []
+    for line in script.splitlines():
+        match = _DELIMITER.match(line)
+        if match:
+            delimiter = match.group(1)
+            continue
+        stripped = line.rstrip()
+        if stripped.endswith(delimiter) and not stripped.lstrip().startswith("--"):
+            buffer.append(stripped[: -len(delimiter)])
+            chunk = "\n".join(buffer)
+            if _has_code(chunk):
+                statements.append(chunk.strip())
+            buffer = []
+        else:
+            buffer.append(line)
+    chunk = "\n".join(buffer)
+    if _has_code(chunk):
+        statements.append(chunk.strip())
+    return statements
+
+
 def _split_sqlite_script(script: str) -> list[str]:
     """Split a SQLite script into statements, keeping ``BEGIN … END;`` trigger bodies whole.
 
@@ -138,8 +188,9 @@ def _has_code(chunk: str) -> bool:
 def parse_timestamp(value: Any) -> datetime | None:
     """Turn a timestamp read from the ERP into an aware UTC ``datetime`` (``None`` stays ``None``).
 
-    PostgreSQL returns aware datetimes; SQLite returns ISO text (``'2026-01-05 13:00:00.000'``) that by
-    the schema's contract is UTC. Queries therefore hand back either; callers normalise with this.
+    PostgreSQL returns aware datetimes; SQLite returns ISO text (``'2026-01-05 13:00:00.000'``) and
+    MariaDB naive datetimes, both of which by the schema's contract are UTC. Queries therefore hand
+    back any of these; callers normalise with this.
     """
     if value is None:
         return None
@@ -194,8 +245,11 @@ class ErpDatabase:
         self._sql_dir = _resolve_sql_dir(sql_dir)
         # One current connection per thread: transaction() binds it, query()/execute() find it here.
         self._local = threading.local()
+        self._dialect: str | None = None
         if engine.dialect.name == "sqlite" and not sa.event.contains(engine, "connect", _sqlite_pragmas):
             sa.event.listen(engine, "connect", _sqlite_pragmas)
+        if engine.dialect.name in MYSQL_FAMILY and not sa.event.contains(engine, "connect", _mysql_session):
+            sa.event.listen(engine, "connect", _mysql_session)
 
     # ------------------------------------------------------------------ properties
 
@@ -206,8 +260,27 @@ class ErpDatabase:
 
     @property
     def dialect(self) -> str:
-        """SQLAlchemy dialect name, e.g. ``"sqlite"`` or ``"postgresql"``: picks overrides and schema."""
-        return self._engine.dialect.name
+        """The database's dialect name, e.g. ``"sqlite"``, ``"postgresql"``, ``"mariadb"``: picks the
+        query overrides and the schema file.
+
+        It is SQLAlchemy's dialect name, except that a ``mysql://`` URL (what Airflow's MySQL hook
+        builds) pointing at a MariaDB server says ``"mariadb"``: the two differ (``RETURNING``,
+        sequences…), and SQLAlchemy only knows which it is after connecting once, which this does.
+        """
+        if self._dialect is None:
+            name = self._engine.dialect.name
+            if name == "mysql":
+                with self._engine.connect():
+                    pass  # the first connection tells the dialect the server's flavour and version
+                if getattr(self._engine.dialect, "is_mariadb", False):
+                    name = "mariadb"
+            self._dialect = name
+        return self._dialect
+
+    @property
+    def dialect_family(self) -> tuple[str, ...]:
+        """The override suffixes tried for a query, most specific first (MariaDB also takes MySQL's)."""
+        return ("mariadb", "mysql") if self.dialect == "mariadb" else (self.dialect,)
 
     @property
     def sql_dir(self) -> Path:
@@ -221,16 +294,19 @@ class ErpDatabase:
     # ------------------------------------------------------------------ SQL files
 
     def query_path(self, name: str) -> Path:
-        """The file that query ``name`` runs: ``<name>.<dialect>.sql`` if present, else ``<name>.sql``."""
+        """The file that query ``name`` runs: ``<name>.<dialect>.sql`` if present, else ``<name>.sql``
+        (on MariaDB, ``<name>.mariadb.sql``, then ``<name>.mysql.sql``, then ``<name>.sql``)."""
         stem = name[:-4] if name.endswith(".sql") else name
         folder = self._sql_dir / "queries"
-        candidates = [folder / f"{stem}.{self.dialect}.sql", folder / f"{stem}.sql"]
+        candidates = [folder / f"{stem}.{suffix}.sql" for suffix in self.dialect_family]
+        candidates.append(folder / f"{stem}.sql")
         for candidate in candidates:
             if candidate.is_file():
                 return candidate
+        overrides = " or ".join(repr(c.name) for c in candidates[:-1])
         raise ErpSqlNotFoundError(
-            f"ERP query {stem!r}: no SQL file {candidates[1].name!r} (nor the {self.dialect} override "
-            f"{candidates[0].name!r}) in folder {folder}. Add the file, or point ${SQL_DIR_ENV} at the "
+            f"ERP query {stem!r}: no SQL file {candidates[-1].name!r} (nor the {self.dialect} override "
+            f"{overrides}) in folder {folder}. Add the file, or point ${SQL_DIR_ENV} at the "
             "folder holding your ERP's queries/ and schema/ (see include/sql/erp/README.md)."
         )
 
@@ -250,7 +326,7 @@ class ErpDatabase:
     def _statement(self, name: str, params: Mapping[str, Any]) -> tuple[sa.TextClause, Path]:
         path = self.query_path(name)
         clause = sa.text(self._read(path))
-        expanding = [
+        expanding: list[sa.BindParameter[Any]] = [
             sa.bindparam(key, expanding=True)
             for key, value in params.items()
             if isinstance(value, list | tuple | set | frozenset) and key in clause._bindparams
@@ -268,8 +344,10 @@ class ErpDatabase:
             return sorted(value)  # expanding parameters need a sequence; sorted keeps SQL logs stable
         if isinstance(value, datetime):
             # Contract: naive datetimes mean UTC. SQLite stores naive UTC text (an offset would break
-            # text comparison); PostgreSQL's TIMESTAMPTZ needs the zone, or it assumes the session's.
-            if self.dialect == "sqlite":
+            # text comparison) and MariaDB naive UTC DATETIMEs (its drivers would send the offset as
+            # text, which the server refuses or drops); PostgreSQL's TIMESTAMPTZ needs the zone, or it
+            # assumes the session's.
+            if self.dialect == "sqlite" or self.dialect in MYSQL_FAMILY:
                 return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
             return value if value.tzinfo else value.replace(tzinfo=UTC)
         if isinstance(value, Decimal) and self.dialect == "sqlite":
@@ -343,14 +421,16 @@ class ErpDatabase:
 
         The file is sent through the driver as-is (no ``:name`` parameter parsing), so it may hold
         PL/pgSQL bodies and ``%`` signs. SQLite's driver runs one statement per call, so its script is
-        split on statement boundaries first.
+        split on statement boundaries first; a MySQL/MariaDB script is split like the ``mariadb`` client
+        does (``DELIMITER`` lines) and, since each DDL statement commits on its own there, applied under
+        a named lock so concurrent appliers take turns.
         """
         path = self._sql_dir / "schema" / f"{self.dialect}.sql"
         if not path.is_file():
             raise ErpSqlNotFoundError(
                 f"ERP schema: no file {path.name!r} for dialect {self.dialect!r} in folder {path.parent}. "
-                "The reference schema exists for sqlite and postgresql; for another database, create "
-                "the tables yourself (see include/sql/erp/README.md) and skip create_schema()."
+                "The reference schema exists for sqlite, postgresql and mariadb; for another database, "
+                "create the tables yourself (see include/sql/erp/README.md) and skip create_schema()."
             )
         script = self._read(path, single_statement=False)
         try:
@@ -360,6 +440,15 @@ class ErpDatabase:
                     if self.dialect == "sqlite":
                         for statement in _split_sqlite_script(script):
                             _execute_sqlite(cursor, statement)
+                    elif self.dialect in MYSQL_FAMILY:
+                        cursor.execute("SELECT GET_LOCK('anymarket_erp_schema', 120)")
+                        cursor.fetchall()
+                        try:
+                            for statement in _split_delimited_script(script):
+                                cursor.execute(statement)
+                        finally:
+                            cursor.execute("SELECT RELEASE_LOCK('anymarket_erp_schema')")
+                            cursor.fetchall()
                     else:
                         cursor.execute(script)
                 finally:

@@ -1,4 +1,4 @@
-"""Fixtures for the ERP access layer: an ErpDatabase on a fresh SQLite file and on fresh PostgreSQL."""
+"""Fixtures for the ERP access layer: an ErpDatabase on fresh SQLite, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ def small_demo_products() -> int:
 
 
 @pytest.fixture
-def erp(database_url: str) -> Iterator[ErpDatabase]:
-    """An ErpDatabase with the reference schema applied (empty tables), on both dialects."""
-    db = ErpDatabase(database_url)
+def erp(erp_database_url: str) -> Iterator[ErpDatabase]:
+    """An ErpDatabase with the reference schema applied (empty tables), on the three dialects."""
+    db = ErpDatabase(erp_database_url)
     db.create_schema()
     try:
         yield db
@@ -39,7 +39,7 @@ def seeded_erp(erp: ErpDatabase) -> ErpDatabase:
     return erp
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "mariadb"])
 def shared_seeded_erp(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ErpDatabase]:
@@ -55,6 +55,14 @@ def shared_seeded_erp(
     name = ""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('erp') / 'shared.db'}"
+    elif request.param == "mariadb":
+        server: str = request.getfixturevalue("mariadb_server_url")
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        base, _, query = server.partition("?")
+        admin = sa.create_engine(server)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE DATABASE `{name}`"))
+        url = base.rsplit("/", 1)[0] + f"/{name}?{query}"
     else:
         server_url: str = request.getfixturevalue("postgres_server_url")
         name = f"t_{uuid.uuid4().hex[:12]}"
@@ -69,6 +77,9 @@ def shared_seeded_erp(
     finally:
         db.dispose()
         if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop = f"DROP DATABASE IF EXISTS `{name}`" if request.param == "mariadb" else (
+                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            )
+            with admin.begin() as conn:
+                conn.execute(sa.text(drop))
             admin.dispose()

@@ -29,6 +29,10 @@ def sql_dir(tmp_path: Path) -> Path:
         "which.sql": "SELECT 'generic' AS dialect",
         "which.sqlite.sql": "SELECT 'sqlite' AS dialect",
         "which.postgresql.sql": "SELECT 'postgresql' AS dialect",
+        "which.mariadb.sql": "SELECT 'mariadb' AS dialect",
+        # MariaDB falls back to a MySQL override when it has none of its own.
+        "only_mysql.sql": "SELECT 'generic' AS dialect",
+        "only_mysql.mysql.sql": "SELECT 'mysql' AS dialect",
     }
     for name, sql in files.items():
         (queries / name).write_text(sql + "\n", encoding="utf-8")
@@ -133,6 +137,18 @@ def test_missing_parameter_names_the_query(custom: ErpDatabase) -> None:
 def test_dialect_override_file_wins(custom: ErpDatabase) -> None:
     assert custom.query("which") == [{"dialect": custom.dialect}]
     assert custom.query_path("which").name == f"which.{custom.dialect}.sql"
+
+
+def test_mariadb_takes_a_mysql_override_and_others_the_portable_file(custom: ErpDatabase) -> None:
+    expected = "mysql" if custom.dialect == "mariadb" else "generic"
+    assert custom.query("only_mysql") == [{"dialect": expected}]
+
+
+def test_a_mysql_url_to_a_mariadb_server_says_mariadb(erp: ErpDatabase) -> None:
+    """Airflow's MySQL hook builds ``mysql://`` URLs; the overrides must still be MariaDB's."""
+    assert erp.dialect == {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mariadb"}[
+        erp.engine.dialect.name
+    ]
 
 
 def test_sql_dir_from_environment(monkeypatch: pytest.MonkeyPatch, sql_dir: Path, erp: ErpDatabase) -> None:

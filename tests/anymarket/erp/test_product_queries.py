@@ -1,9 +1,11 @@
-"""The sync-products ERP queries (``product_*.sql``) on the demo ERP, SQLite and PostgreSQL alike."""
+"""The sync-products ERP queries (``product_*.sql``) on the demo ERP, SQLite, PostgreSQL and MariaDB alike."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from anymarket.catalog.payload import ErpProduct, products_from_rows
 from anymarket.erp import ErpDatabase
@@ -23,21 +25,25 @@ def read_products(erp: ErpDatabase, codes: list[str], price_list: str | None = N
     )
 
 
-def test_the_same_products_on_both_dialects(tmp_path: Path, pg_database_url: str) -> None:
-    sqlite, postgres = ErpDatabase(f"sqlite:///{tmp_path / 'erp.db'}"), ErpDatabase(pg_database_url)
+@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+def test_the_same_products_on_sqlite_and_a_server(
+    tmp_path: Path, request: pytest.FixtureRequest, server: str
+) -> None:
+    url = request.getfixturevalue("pg_database_url" if server == "postgresql" else "mariadb_database_url")
+    sqlite, other = ErpDatabase(f"sqlite:///{tmp_path / 'erp.db'}"), ErpDatabase(url)
     try:
-        for erp in (sqlite, postgres):
+        for erp in (sqlite, other):
             seed_demo_erp(erp, products=25, seed=11)
         codes = sorted({str(r["code"]) for r in sqlite.query("product_changed", since=EPOCH)})
-        assert codes == sorted({str(r["code"]) for r in postgres.query("product_changed", since=EPOCH)})
+        assert codes == sorted({str(r["code"]) for r in other.query("product_changed", since=EPOCH)})
         assert len(codes) == 25
         for price_list in (None, "MARKETPLACES"):
-            assert read_products(sqlite, codes, price_list) == read_products(postgres, codes, price_list)
+            assert read_products(sqlite, codes, price_list) == read_products(other, codes, price_list)
         for name in ("product_brands", "product_categories"):
-            assert postgres.query(name) == sqlite.query(name)
+            assert other.query(name) == sqlite.query(name)
     finally:
         sqlite.dispose()
-        postgres.dispose()
+        other.dispose()
 
 
 def test_product_queries_on_demo_data(shared_seeded_erp: ErpDatabase) -> None:

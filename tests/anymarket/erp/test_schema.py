@@ -47,8 +47,8 @@ def _product_with_sku(db: ErpDatabase) -> tuple[int, int]:
     return 101, 201
 
 
-def test_create_schema_builds_every_table_and_is_idempotent(database_url: str) -> None:
-    db = ErpDatabase(database_url)
+def test_create_schema_builds_every_table_and_is_idempotent(erp_database_url: str) -> None:
+    db = ErpDatabase(erp_database_url)
     try:
         applied = db.create_schema()
         assert applied.name == f"{db.dialect}.sql"

@@ -196,6 +196,9 @@ class IntegrationConfig(_Settings):
     stock: StockSettings = StockSettings()
     orders: OrderSettings = OrderSettings()
     budget: BudgetSettings = BudgetSettings()
+    retention_days: int = Field(
+        90, ge=1, description="mapping DB history, run summaries and handled callbacks older than this go"
+    )
 
     @field_validator("id")
     @classmethod

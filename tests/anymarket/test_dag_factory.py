@@ -24,10 +24,12 @@ def test_demo_dags_load_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     bag = dagbag(monkeypatch)
     assert bag.import_errors == {}
     assert sorted(bag.dag_ids) == [
+        "anymarket_demo__check_erp",
         "anymarket_demo__import_catalog",
         "anymarket_demo__import_orders",
         "anymarket_demo__install_deposits",
         "anymarket_demo__manage_mappings",
+        "anymarket_demo__prune_history",
         "anymarket_demo__send_prices",
         "anymarket_demo__send_stock",
         "anymarket_demo__sync_order_status",
@@ -60,10 +62,12 @@ def test_each_integration_gets_its_own_dags(monkeypatch: pytest.MonkeyPatch, tmp
     )
     bag = dagbag(monkeypatch, config)
     assert sorted(bag.dag_ids) == [
+        "anymarket_loja1__check_erp",
         "anymarket_loja1__import_catalog",
         "anymarket_loja1__import_orders",
         "anymarket_loja1__install_deposits",
         "anymarket_loja1__manage_mappings",
+        "anymarket_loja1__prune_history",
         "anymarket_loja1__send_prices",
         "anymarket_loja1__send_stock",
         "anymarket_loja1__sync_order_status",

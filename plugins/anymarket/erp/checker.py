@@ -176,9 +176,7 @@ def _check_one(
     params, missing_inputs = _bind(entry, results)
     if missing_inputs:
         report.status = "skipped"
-        report.problems.append(
-            "not run: it needs " + ", ".join(missing_inputs) + ", which did not run cleanly (see above)"
-        )
+        report.problems.append("not run: it needs " + "; ".join(missing_inputs))
         return report
 
     clause, _ = erp._statement(entry.name, params)
@@ -241,8 +239,12 @@ def _check_one(
 
 
 def _bind(entry: Query, results: dict[str, list[dict[str, Any]] | None]) -> tuple[dict[str, Any], list[str]]:
-    """The sample parameters of ``entry``; a write whose input comes from a write that failed is not
-    run (its sample would point at no row), and that input is named."""
+    """The sample parameters of ``entry``, and for a write the inputs it cannot run without.
+
+    A read whose source query gave nothing binds the fallback (a value matching nothing: the file
+    still compiles and runs). A write would point at a row that does not exist and fail on a foreign
+    key for no fault of its own, so it is not run, and the missing input is named.
+    """
     params: dict[str, Any] = {}
     missing: list[str] = []
     for name, sample in entry.params.items():
@@ -252,18 +254,15 @@ def _bind(entry: Query, results: dict[str, list[dict[str, Any]] | None]) -> tupl
         rows = results.get(sample.query)
         values = [row.get(sample.column) for row in rows or [] if row.get(sample.column) is not None]
         if not values:
-            if entry.writes and _is_write(sample.query):
-                missing.append(f"the {sample.column} returned by {sample.query}.sql")
+            if entry.writes:
+                why = "which did not run cleanly (see above)" if rows is None else "which returned no row"
+                missing.append(f"the {sample.column} from {sample.query}.sql, {why}")
             params[name] = sample.fallback
         elif sample.many:
             params[name] = list(dict.fromkeys(values))[:MAX_SAMPLE_VALUES]
         else:
             params[name] = values[0]
     return params, missing
-
-
-def _is_write(name: str) -> bool:
-    return any(entry.writes for entry in CONTRACT if entry.name == name)
 
 
 _DESCRIPTIONS: dict[str, str] = {

@@ -127,7 +127,9 @@ def test_a_broken_copy_has_every_defect_named(seeded_erp: ErpDatabase, tmp_path:
         "order_insert_item",
         "order_reserve_stock",
     }
-    assert "catalog_import_upsert_product.sql" in _problems(report, "catalog_import_upsert_sku")
+    assert "the id from catalog_import_upsert_product.sql, which did not run cleanly" in _problems(
+        report, "catalog_import_upsert_sku"
+    )
 
     assert "missing" in _problems(report, "price_skus")
     assert "price_skus.sql" in _problems(report, "price_skus")

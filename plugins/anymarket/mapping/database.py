@@ -53,8 +53,26 @@ def upsert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], u
     conn.execute(statement, rows)
 
 
+#: The dialects the mapping DB runs on. MariaDB/MySQL serve as the *ERP* only: the mapping DB relies on
+#: ``UPDATE … RETURNING`` (the request budget's row lock), ``ON CONFLICT`` upserts, PostgreSQL advisory
+#: locks and time-zone-aware timestamps, none of which MariaDB has in the same form.
+MAPPING_DIALECTS = ("sqlite", "postgresql")
+
+
 def create_mapping_engine(url: str) -> Engine:
-    """An engine tuned for concurrent tasks: SQLite in WAL mode with a busy timeout."""
+    """An engine tuned for concurrent tasks: SQLite in WAL mode with a busy timeout.
+
+    A URL of another dialect is refused with the reason (:data:`MAPPING_DIALECTS`).
+    """
+    from anymarket.errors import ConfigurationError
+
+    dialect = sa.engine.make_url(url).get_backend_name()
+    if dialect not in MAPPING_DIALECTS:
+        raise ConfigurationError(
+            f"The mapping DB cannot run on {dialect!r}: use SQLite (embedded) or PostgreSQL for the "
+            "'anymarket_mapping_db' connection. MariaDB and MySQL are supported for the ERP only (the "
+            "mapping DB needs UPDATE … RETURNING, ON CONFLICT upserts and time-zone-aware timestamps)."
+        )
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"timeout": 30})
 

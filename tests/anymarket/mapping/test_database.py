@@ -112,3 +112,12 @@ def test_tasks_of_a_new_integration_may_start_together(database_url: str) -> Non
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+@pytest.mark.parametrize("url", ["mysql://u@127.0.0.1/m", "mariadb+pymysql://u@h/m", "mssql+pyodbc://u@h/m"])
+def test_other_dialects_are_refused_with_the_reason(url: str) -> None:
+    """MariaDB/MySQL serve as the ERP only; the mapping DB says so instead of failing mid-run."""
+    from anymarket.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=r"use SQLite .* or PostgreSQL .* ERP only"):
+        MappingDatabase.from_url(url)

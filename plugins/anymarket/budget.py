@@ -37,9 +37,10 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -214,7 +215,7 @@ class RequestBudget:
                 c.execute(sa.insert(usage).values(account_key=self.account, minute=bucket, lane=lane, used=n))
         return sum(b.used for b in buckets) + n
 
-    def _check_room(self, buckets: list, n: int, lane: Lane, now: float) -> None:
+    def _check_room(self, buckets: Sequence[Any], n: int, lane: Lane, now: float) -> None:
         """Raise :class:`RequestBudgetExhausted` for the first limit ``n`` more requests would cross."""
         limits = self.limits
         checks: list[tuple[str, int, Iterable]] = [(WHOLE_BUDGET, limits.total, buckets)]
@@ -238,7 +239,9 @@ class RequestBudget:
                     window_seconds=self.window_seconds,
                 )
 
-    def _take_bulk_tokens(self, c: Connection, row: sa.Row, n: int, now: float, buckets: list) -> None:
+    def _take_bulk_tokens(
+        self, c: Connection, row: sa.Row, n: int, now: float, buckets: Sequence[Any]
+    ) -> None:
         """The bulk lane's pacing: refill the bucket for the time passed, then take ``n`` tokens."""
         limits = self.limits
         if row.bulk_tokens is None or row.bulk_tokens_at is None:

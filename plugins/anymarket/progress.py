@@ -7,9 +7,16 @@ budget, and a run that ends waiting for the budget says in its summary what is l
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class InfoLogger(Protocol):
+    """What :class:`Progress` logs through: a stdlib logger, an adapter, or an operator's ``self.log``
+    (Airflow's structlog logger), which share ``info(format, *args)``."""
+
+    def info(self, msg: str, /, *args: Any) -> Any: ...
 
 #: At most one progress line per this many seconds (and one at the end).
 LOG_EVERY_SECONDS = 30.0
@@ -55,7 +62,7 @@ class Progress:
         total: int,
         requests_sent: Callable[[], int],
         requests_per_second: float,
-        log: logging.Logger | logging.LoggerAdapter,
+        log: InfoLogger,
         done: int = 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

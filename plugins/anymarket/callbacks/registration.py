@@ -140,7 +140,7 @@ def ensure_registered(hook: AnyMarketHook, integration_id: str) -> Registration:
     ours = _ours(hook, base_url, integration_id)
     body = {"url": url, "token": settings.token, **FLAGS}
     exact = [cb for cb in ours if cb["url"] == url]
-    keep = (exact or ours or [None])[0]
+    keep = exact[0] if exact else ours[0] if ours else None
     if keep is None:
         created = hook.post("/callbacks", body) or {}
         status, callback_id = "created", created.get("id")

@@ -512,9 +512,9 @@ class CatalogImporter:
                     int(r["position"]),
                 )
             for r in self.erp.query("catalog_import_stock_balances", sku_ids=sku_ids):
-                balances.setdefault(int(r["sku_id"]), {})[int(r["deposit_id"])] = decimal(
-                    r["quantity"], MILLI
-                )
+                # quantity is NOT NULL in the contract (stock_balances), so never decimal()'s None.
+                quantity = Decimal(str(r["quantity"])).quantize(MILLI)
+                balances.setdefault(int(r["sku_id"]), {})[int(r["deposit_id"])] = quantity
         return PageState(
             products_by_code={str(r["code"]): r for r in rows},
             products_by_id={int(r["id"]): r for r in rows},

@@ -114,25 +114,25 @@ class CatalogState:
                         row.anymarket_id, str(attributes.get("url") or ""), attributes.get("variation")
                     )
             sync = m.product_sync.c
-            for row in conn.execute(
+            for synced in conn.execute(
                 sa.select(sync.product_code, sync.data_hash, sync.images_hash, sync.main_image).where(
                     sync.integration_id == self.integration_id, sync.product_code.in_(product_codes)
                 )
             ):
-                state = states[row.product_code]
+                state = states[synced.product_code]
                 state.data_hash, state.images_hash, state.main_image = (
-                    row.data_hash,
-                    row.images_hash,
-                    row.main_image,
+                    synced.data_hash,
+                    synced.images_hash,
+                    synced.main_image,
                 )
                 state.tracked = True
             rejected = m.product_rejected.c
-            for row in conn.execute(
+            for refused in conn.execute(
                 sa.select(rejected.product_code, rejected.data_hash).where(
                     rejected.integration_id == self.integration_id, rejected.product_code.in_(product_codes)
                 )
             ):
-                states[row.product_code].rejected_hash = row.data_hash
+                states[refused.product_code].rejected_hash = refused.data_hash
         return states
 
     # -- writing ------------------------------------------------------------------------------------

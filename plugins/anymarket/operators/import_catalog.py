@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +92,7 @@ class AnyMarketImportCatalogOperator(AnyMarketBaseOperator):
     ) -> None:
         brands = self.hook.paginate("/brands", {"offset": checkpoint.position})
         for position, brand in enumerate(brands, start=checkpoint.position):
-            outcome = self._one("brand", brand, lambda o, b=brand: importer.import_brand(b, o), summary)
+            outcome = self._one("brand", brand, partial(importer.import_brand, brand), summary)
             self._commit(store, checkpoint, importer, position + 1, "brand", brand, outcome)
 
     def _categories(
@@ -102,7 +102,7 @@ class AnyMarketImportCatalogOperator(AnyMarketBaseOperator):
         for position in range(checkpoint.position, len(tree)):
             node = tree[position]
             outcome = self._one(
-                "category", node, lambda o, n=node: importer.import_category(n, n["_parent"], o), summary
+                "category", node, partial(importer.import_category, node, node["_parent"]), summary
             )
             self._commit(store, checkpoint, importer, position + 1, "category", node, outcome)
 

@@ -495,7 +495,7 @@ class AnyMarketImportOrdersOperator(AnyMarketBaseOperator):
         if dag_run is not None and self._is_backfill_run(context):
             start = context.get("data_interval_start") or context.get("logical_date")
             end = context.get("data_interval_end") or start
-            if start is not None:
+            if start is not None and end is not None:
                 first, last = start.astimezone(BRAZIL).date(), max(start, end).astimezone(BRAZIL).date()
                 return self._days_left_in_backfill(dag_run, first, last)
         return None

@@ -72,7 +72,9 @@ class AnyMarketManageMappingsOperator(AnyMarketBaseOperator):
         self.path = path
         self.csv_text = csv_text
         self.mode = mode
-        self.dry_run = dry_run
+        # The Param is named dry_run (the UI's form), which shadows BaseOperator.dry_run(); Airflow 3
+        # never calls that method on a running task.
+        self.dry_run = dry_run  # type: ignore[method-assign,assignment]
 
     def run(self, context: Context, summary: RunSummary) -> None:
         from anymarket.errors import ConfigurationError

@@ -59,7 +59,8 @@ class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
             summary.count(key, 0)
 
         saved = self.mapping.get_cursor(self.integration.id, CURSOR)
-        since = parse_timestamp(saved) - OVERLAP if saved else EPOCH
+        saved_at = parse_timestamp(saved) if saved else None
+        since = saved_at - OVERLAP if saved_at else EPOCH
         changed = self.erp.query("status_changed_orders", since=since)
         newest = max(
             (
@@ -80,7 +81,7 @@ class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
         ordered = sorted(order_ids | retries, key=lambda i: (len(i), i))
         for start in range(0, len(ordered), CHUNK):
             self._sync_chunk(ordered[start : start + CHUNK])
-        if newest is not None and (saved is None or newest > parse_timestamp(saved)):
+        if newest is not None and (saved_at is None or newest > saved_at):
             self.mapping.set_cursor(self.integration.id, CURSOR, newest.isoformat())
 
     # -- per order ----------------------------------------------------------------------------
@@ -239,7 +240,9 @@ class AnyMarketSyncOrderStatusOperator(AnyMarketBaseOperator):
 
         current = state.anymarket_status if state else None
         confirmed = parse_timestamp(state.confirmed_at) if state and state.confirmed_at else None
-        if imported and imported[0] and (confirmed is None or parse_timestamp(imported[1]) > confirmed):
+        imported_at = parse_timestamp(imported[1]) if imported else None
+        newer = confirmed is None or (imported_at is not None and imported_at > confirmed)
+        if imported and imported[0] and newer:
             current = imported[0]
         if state is not None and state.marketplace is not None and current is not None:
             return current, state.marketplace, state.need_invoice_xml

@@ -142,7 +142,8 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
         if product_code:
             return [product_code], None
         saved = None if full_sync else self.mapping.get_cursor(self.integration.id, CURSOR)
-        since = parse_timestamp(saved) - OVERLAP if saved else EPOCH
+        saved_at = parse_timestamp(saved) if saved else None
+        since = saved_at - OVERLAP if saved_at else EPOCH
         summary.set("since", since.isoformat())
         latest: dict[str, datetime] = {}
         for row in self.erp.query("product_changed", since=since):

@@ -260,7 +260,7 @@ def budget_chart(hours: list[dict[str, int]], *, day_start: float, limit: float)
     top = max([limit, *(sum(h.values()) for h in hours)]) or 1
     bars = []
     for index, hour in enumerate(hours):
-        y = height
+        y: float = height
         label = datetime.fromtimestamp(day_start + index * 3600, UTC).strftime("%H:00")
         segments = []
         for lane, colour in LANE_COLOURS.items():

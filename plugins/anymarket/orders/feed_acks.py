@@ -108,4 +108,6 @@ class FeedAcks:
 
     def _recently_unsupported(self) -> bool:
         marked = self.mapping.get_cursor(self.integration_id, UNSUPPORTED_CURSOR)
-        return bool(marked) and datetime.now(UTC) - datetime.fromisoformat(marked) < RETRY_BATCH_AFTER
+        if not marked:
+            return False
+        return datetime.now(UTC) - datetime.fromisoformat(marked) < RETRY_BATCH_AFTER

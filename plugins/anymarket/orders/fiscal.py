@@ -275,7 +275,14 @@ def split_payments(payments: list[Payment], weights: list[Decimal]) -> list[list
             for name in ("value", "marketplace_fee", "gateway_fee")
         }
         for index in range(len(weights)):
-            parts[index].append(replace(payment, **{name: s[index] for name, s in shares.items()}))
+            parts[index].append(
+                replace(
+                    payment,
+                    value=shares["value"][index],
+                    marketplace_fee=shares["marketplace_fee"][index],
+                    gateway_fee=shares["gateway_fee"][index],
+                )
+            )
     return parts
 
 

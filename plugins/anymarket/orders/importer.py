@@ -464,7 +464,9 @@ class OrderImporter:
 
     def _carrier(self, order: dict[str, Any]) -> tuple[int, str | None]:
         """ERP carrier id and shipping service; holds the order when the carrier is not mapped."""
-        shipping = next((s for item in order.get("items") or [] for s in item.get("shippings") or []), {})
+        shipping: dict[str, Any] = next(
+            (s for item in order.get("items") or [] for s in item.get("shippings") or []), {}
+        )
         carrier = str(shipping.get("shippingCarrierNormalized") or "").strip()
         shipping_type = str(
             shipping.get("shippingtype") or shipping.get("shippingCarrierTypeNormalized") or ""
@@ -525,7 +527,8 @@ class OrderImporter:
     def _lines(self, order: dict[str, Any], skus: dict[str, dict[str, Any]]) -> list[Line]:
         """ERP lines, one per item x shipping warehouse; holds on unknown SKUs or warehouses."""
         lines: list[Line] = []
-        unknown_skus, unknown_locals = [], []
+        unknown_skus: list[str] = []
+        unknown_locals: list[str] = []
         discounts = self.settings.import_discounts
         for item in order.get("items") or []:
             code = self._sku_code(item)
@@ -658,10 +661,11 @@ class OrderImporter:
         rows = self.erp.query("order_items_of", sales_order_ids=[int(r["id"]) for r in existing])
         erp_items: Counter[str] = Counter()
         for row in rows:
-            erp_items[str(row["sku_code"])] += _dec(row["quantity"], "0.001")
+            # Counter of Decimal quantities: typeshed types a Counter's counts as int.
+            erp_items[str(row["sku_code"])] += _dec(row["quantity"], "0.001")  # type: ignore[assignment]
         anymarket_items: Counter[str] = Counter()
         for item in order.get("items") or []:
-            anymarket_items[self._sku_code(item)] += _dec(item.get("amount") or 1, "0.001")
+            anymarket_items[self._sku_code(item)] += _dec(item.get("amount") or 1, "0.001")  # type: ignore[assignment]
         if erp_items == anymarket_items:
             return None
         return (
@@ -736,4 +740,5 @@ def _norm(value: Any) -> str:
 
 
 def _describe_items(items: Counter[str]) -> str:
-    return ", ".join(f"{code} x {qty.normalize()}" for code, qty in sorted(items.items())) or "no items"
+    # The counts are Decimal quantities (see _items_change); typeshed types them as int.
+    return ", ".join(f"{code} x {qty.normalize()}" for code, qty in sorted(items.items())) or "no items"  # type: ignore[attr-defined]

@@ -102,7 +102,7 @@ class OrderStateStore:
         next_check_at: datetime | None = None,
     ) -> None:
         """Record the outcome of a successful attempt (failures reset to 0)."""
-        values = {
+        values: dict[str, Any] = {
             "state": state,
             "reason": reason,
             "anymarket_status": anymarket_status,

@@ -193,7 +193,8 @@ def _step(
     if any(d is None for d in delivered):
         missing = ", ".join(str(p["code"]) for p, d in zip(parts, delivered, strict=True) if d is None)
         raise Hold(f"CONCLUDED needs the delivered date: no shipment delivered_at for {missing}")
-    return Step(CONCLUDED, {"status": CONCLUDED, "tracking": {"deliveredDate": _iso(max(delivered))}})
+    last = max(d for d in delivered if d is not None)
+    return Step(CONCLUDED, {"status": CONCLUDED, "tracking": {"deliveredDate": _iso(last)}})
 
 
 def _invoiced(parts: list[dict[str, Any]], send_xml: bool) -> Step:

@@ -27,11 +27,17 @@ alive() {
   mariadb-admin --no-defaults --socket="$SOCKET" -u root ping >/dev/null 2>&1
 }
 
+# A test server of this script already on the port (e.g. started from another clone): reuse it, as
+# scripts/postgres.sh does, rather than fail to bind.
+alive_on_port() {
+  mariadb-admin --no-defaults --protocol=tcp -h 127.0.0.1 -P "$PORT" -u anymarket ping >/dev/null 2>&1
+}
+
 start() {
   if [ ! -x /usr/sbin/mariadbd ]; then
     "$(dirname "$0")/system_packages.sh" test
   fi
-  if alive; then
+  if alive || alive_on_port; then
     echo "$URL"
     return
   fi

@@ -11,19 +11,25 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s)" % sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	scripts/system_packages.sh build
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	# The distribution itself, editable (plugins/ on sys.path): registers the provider's entry point,
+	# so Airflow here knows the `anymarket` connection type (pyproject.toml; tests/packaging installs the wheel).
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# ruff, then mypy over plugins/anymarket (its settings: pyproject.toml's [tool.mypy]).
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: venv
 	scripts/system_packages.sh test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	$(MAKE) test-sandbox-switches
 	$(MAKE) test-sandbox-openapi

@@ -25,6 +25,8 @@ export AIRFLOW_HOME="$ROOT/.run/airflow"
 export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
 export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
+# The Connections list's Test button (the `anymarket` type's checks token and OI; off by default).
+export AIRFLOW__CORE__TEST_CONNECTION=Enabled
 export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 export AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL=20
 export AIRFLOW__API__PORT="$AIRFLOW_PORT"

@@ -6,8 +6,10 @@ integrations file. Two kinds are read here:
 * database connections (mapping DB, ERP): any type with an Airflow SQL hook — ``sqlite`` (host =
   file path), ``postgres``, ``mysql`` (MySQL and MariaDB) — whose hook builds the SQLAlchemy URL, or
   any connection whose extra has ``sqlalchemy_url``;
-* the AnyMarket connection of an integration (``http``): host = API base URL, password = token,
-  extra = ``oi``, ``timeout``, ``requests_per_hour``, batch sizes and retry knobs, and the callback
+* the AnyMarket connection of an integration (type ``anymarket``, whose UI form this distribution
+  registers, see :mod:`anymarket.provider`; ``http`` connections keep working): host = API base URL
+  (or empty with extra ``environment``), password = token, extra = ``oi``, ``timeout``,
+  ``requests_per_hour``, batch sizes and retry knobs, and the callback
   door's ``callback_base_url``, ``callback_secret`` (and ``callback_secret_previous``,
   ``callback_secret_previous_until`` while a rotation's grace period runs; see
   :mod:`anymarket.callbacks.registration`).
@@ -18,37 +20,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+# The AnyMarket connection type's constants and its extra's defaults live in anymarket.provider, which
+# Airflow loads while importing itself and which therefore imports nothing of ours (see there).
 from anymarket.errors import ConfigurationError
+from anymarket.provider import ANYMARKET_ENVIRONMENT_URLS, MAX_FEED_ACK_BATCH_SIZE, MAX_STOCK_BATCH_SIZE
+from anymarket.provider import ANYMARKET_EXTRA_DEFAULTS as _ANYMARKET_EXTRA_DEFAULTS
 
 MAPPING_DB_CONN_ID = "anymarket_mapping_db"
-#: AnyMarket's documented limit for one ``PUT /stocks`` array ("Tamanho máximo do lote é de 200 itens").
-MAX_STOCK_BATCH_SIZE = 200
-#: Feed items per ``PUT /orders/feeds/batch`` (clients send chunks of 50).
-MAX_FEED_ACK_BATCH_SIZE = 50
-
-_ANYMARKET_EXTRA_DEFAULTS: dict[str, Any] = {
-    "oi": None,
-    "timeout": 30.0,
-    "requests_per_hour": 5000,
-    # The budget's window: AnyMarket's is an hour. Benches compress it (same requests per second, a
-    # shorter window, set on the sandbox too) so an hour of contention plays in minutes.
-    "budget_window_seconds": 3600,
-    "max_retries": 5,
-    "backoff_base": 1.0,
-    "backoff_max": 60.0,
-    "max_retry_after": 120.0,
-    "stock_batch_size": 100,
-    "page_size": 100,
-    "feed_ack_batch_size": MAX_FEED_ACK_BATCH_SIZE,
-    # The callback door (anymarket.callbacks): the public base URL AnyMarket posts to (callbacks are
-    # registered only when it is set), the secret in the registered URL's path, and during a
-    # rotation's grace period the previous secret and until when it is still accepted.
-    "callback_base_url": None,
-    "callback_secret": None,
-    "callback_secret_previous": None,
-    "callback_secret_previous_until": None,
-}
 #: A callback secret shorter than this is refused (``secrets.token_urlsafe(32)`` gives 43 characters).
 MIN_CALLBACK_SECRET_LENGTH = 20
 
@@ -164,17 +144,26 @@ class AnyMarketConnectionSettings:
 
     @classmethod
     def from_connection(cls, conn: Any) -> AnyMarketConnectionSettings:
-        extra = {**_ANYMARKET_EXTRA_DEFAULTS, **(conn.extra_dejson or {})}
+        # The UI's form stores an emptied field as null or "": that means "the default", not "nothing".
+        given = {key: value for key, value in (conn.extra_dejson or {}).items() if value not in (None, "")}
+        extra = {**_ANYMARKET_EXTRA_DEFAULTS, **given}
+        environment = _environment(conn.conn_id, extra["environment"])
         host = (conn.host or "").strip()
+        if not host and environment:
+            host = ANYMARKET_ENVIRONMENT_URLS[environment]
         if not host:
             raise ConfigurationError(
                 f"Connection '{conn.conn_id}' has no host: set it to the AnyMarket API base URL, e.g. "
-                "https://api.anymarket.com.br/v2 (production) or https://sandbox-api.anymarket.com.br/v2."
+                f"{ANYMARKET_ENVIRONMENT_URLS['production']} (production) or "
+                f"{ANYMARKET_ENVIRONMENT_URLS['sandbox']}, or set its extra 'environment'."
             )
         if "://" not in host:
             host = f"{conn.schema or 'https'}://{host}"
             if conn.port:
                 host = f"{host}:{conn.port}"
+        else:
+            _check_port(conn.conn_id, host, conn.port)
+        _check_environment(conn.conn_id, environment, host)
         if not conn.password:
             raise ConfigurationError(
                 f"Connection '{conn.conn_id}' has no password: put the account's gumgaToken there."
@@ -225,6 +214,47 @@ class AnyMarketConnectionSettings:
         if settings.max_retries < 0:
             raise ConfigurationError(f"Connection '{conn.conn_id}': extra 'max_retries' must be 0 or more.")
         return settings
+
+
+def _environment(conn_id: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    name = str(value).strip().lower()
+    if name not in ANYMARKET_ENVIRONMENT_URLS:
+        raise ConfigurationError(
+            f"Connection '{conn_id}': extra 'environment' is {value!r}; use "
+            + " or ".join(sorted(ANYMARKET_ENVIRONMENT_URLS))
+            + " (or leave it empty)."
+        )
+    return name
+
+
+def _check_port(conn_id: str, base_url: str, port: Any) -> None:
+    """A port beside a full base URL is only a consistency check: the URL decides. (The UI's Test
+    button needs the port set; see anymarket.provider.)"""
+    if not port:
+        return
+    parts = urlsplit(base_url)
+    effective = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    if int(port) != effective:
+        raise ConfigurationError(
+            f"Connection '{conn_id}': its port is {port} but its API base URL {base_url} is on port "
+            f"{effective}: clear the port or make the two agree (the base URL decides)."
+        )
+
+
+def _check_environment(conn_id: str, environment: str | None, base_url: str) -> None:
+    """Refuse a base URL of AnyMarket's other environment: its tokens are not valid there, and every
+    request would fail with a 401 that looks like a bad token."""
+    if environment is None:
+        return
+    host = urlsplit(base_url).hostname or ""
+    for other, url in ANYMARKET_ENVIRONMENT_URLS.items():
+        if other != environment and host == urlsplit(url).hostname:
+            raise ConfigurationError(
+                f"Connection '{conn_id}' says environment {environment!r} but its host {base_url} is "
+                f"AnyMarket's {other}: fix the host or the extra 'environment' (each has its own tokens)."
+            )
 
 
 def _secret(conn_id: str, key: str, value: Any) -> str | None:

@@ -23,7 +23,11 @@ PACKAGE_DIR = Path(__file__).resolve().parents[2] / "plugins" / "anymarket"
 
 #: Bottom to top; a module belongs to the layer of its longest matching prefix.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("low", ("anymarket", "anymarket.vocabulary", "anymarket.errors", "anymarket.summary")),
+    # anymarket.provider: the provider's registration, loaded by Airflow itself; imports nothing of ours.
+    (
+        "low",
+        ("anymarket", "anymarket.vocabulary", "anymarket.errors", "anymarket.summary", "anymarket.provider"),
+    ),
     ("rules", ("anymarket.rules",)),
     (
         "services",

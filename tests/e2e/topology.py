@@ -66,8 +66,12 @@ class AirflowTopology:
     ``ANYMARKET_INTEGRATIONS_FILE``); the executor and databases come from there.
     """
 
-    def __init__(self, home: Path, config: Mapping[str, str], *, base_path: str = "") -> None:
+    def __init__(
+        self, home: Path, config: Mapping[str, str], *, base_path: str = "", bin_dir: Path = VENV_BIN
+    ) -> None:
         self.home = home
+        #: The ``bin`` folder whose ``airflow`` runs (another virtualenv's for tests/packaging).
+        self.bin_dir = bin_dir
         self.logs = home / "process-logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.api_port = free_port()
@@ -80,7 +84,7 @@ class AirflowTopology:
         self.env = {
             **inherited,
             # Components start other `airflow` processes: the venv's bin must come first.
-            "PATH": f"{VENV_BIN}{os.pathsep}{inherited.get('PATH', '')}",
+            "PATH": f"{bin_dir}{os.pathsep}{inherited.get('PATH', '')}",
             "PYTHONPATH": f"{REPO_ROOT / 'plugins'}{os.pathsep}{REPO_ROOT}",
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
@@ -111,7 +115,7 @@ class AirflowTopology:
     def airflow(self, *args: str, timeout: float = 300) -> str:
         """Run an ``airflow`` CLI command to completion; its output, or an error with the output."""
         result = subprocess.run(
-            [str(VENV_BIN / "airflow"), *args],
+            [str(self.bin_dir / "airflow"), *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -126,7 +130,7 @@ class AirflowTopology:
         """Start ``airflow <args>`` in its own process group; output goes to ``process-logs/<name>.log``."""
         log = (self.logs / f"{name}.log").open("wb")
         self._processes[name] = subprocess.Popen(
-            [str(VENV_BIN / "airflow"), *args],
+            [str(self.bin_dir / "airflow"), *args],
             env={**self.env, **(env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,

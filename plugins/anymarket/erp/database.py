@@ -48,8 +48,15 @@ MYSQL_FAMILY = frozenset({"mysql", "mariadb"})
 #: Environment variable naming a folder that replaces ``include/sql/erp`` (an ERP team's own copy).
 SQL_DIR_ENV = "ANYMARKET_ERP_SQL_DIR"
 
-#: ``<repo>/include/sql/erp``: this file is ``<repo>/plugins/anymarket/erp/database.py``.
-DEFAULT_SQL_DIR = Path(__file__).resolve().parents[3] / "include" / "sql" / "erp"
+#: The SQL contract: the copy the installed distribution ships (``anymarket/erp/sql``, package data,
+#: see pyproject.toml), else ``<repo>/include/sql/erp`` of a checkout (this file is
+#: ``<repo>/plugins/anymarket/erp/database.py``; a checkout has no ``erp/sql``).
+_PACKAGED_SQL_DIR = Path(__file__).resolve().parent / "sql"
+DEFAULT_SQL_DIR = (
+    _PACKAGED_SQL_DIR
+    if _PACKAGED_SQL_DIR.is_dir()
+    else Path(__file__).resolve().parents[3] / "include" / "sql" / "erp"
+)
 
 
 class ErpError(AnyMarketError):

@@ -1,7 +1,9 @@
 """AnyMarketHook: every request the integration makes to the AnyMarket API v2 goes through here.
 
-A providers-http :class:`HttpHook` (so Airflow lists it as an ``http`` connection and
-``HttpOperator`` & co. can drive it through :meth:`AnyMarketHook.run`), but it builds its own
+The hook of the ``anymarket`` connection type (registered by :mod:`anymarket.provider`: the UI's
+form and its Test button, :meth:`AnyMarketHook.test_connection`). A providers-http :class:`HttpHook`
+(so ``HttpOperator`` & co. can drive it through :meth:`AnyMarketHook.run`, and existing ``http``
+connections keep working), but it builds its own
 ``requests`` session and URLs and uses none of HttpHook's private machinery. What AnyMarket needs on
 top of plain HTTP:
 
@@ -19,8 +21,8 @@ top of plain HTTP:
   request the API cannot serve is fatal: Airflow fails the task without retrying);
 * a page iterator over AnyMarket's paging envelope; an answer that breaks that contract is fatal.
 
-Connection (type ``http``): host = API base URL (``https://api.anymarket.com.br/v2``), password =
-token, extra = ``{"oi": "12345.", "timeout": 30, "requests_per_hour": 5000, ...}`` (see
+Connection (type ``anymarket``, or ``http``): host = API base URL (``https://api.anymarket.com.br/v2``),
+password = token, extra = ``{"oi": "12345.", "timeout": 30, "requests_per_hour": 5000, ...}`` (see
 :class:`anymarket.connections.AnyMarketConnectionSettings` for every key and its default).
 """
 
@@ -53,6 +55,7 @@ from anymarket.errors import (
     api_error,
     classify,
 )
+from anymarket.provider import ANYMARKET_CONN_TYPE
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ class AnyMarketHook(HttpHook):
 
     conn_name_attr = "anymarket_conn_id"
     default_conn_name = "anymarket_default"
-    conn_type = "http"
+    conn_type = ANYMARKET_CONN_TYPE
     hook_name = "AnyMarket"
 
     def __init__(
@@ -315,12 +318,57 @@ class AnyMarketHook(HttpHook):
         return body
 
     def test_connection(self) -> tuple[bool, str]:
-        """Airflow's "Test connection": one authenticated request that reads the warehouses."""
+        """Airflow's "Test connection" (the UI's Test button): are the token and the OI good?
+
+        The settings are validated as a task would (base URL, token, numbers, environment), the OI's
+        form is checked (it ends with a dot), ``GET /stocks/locals`` proves the token and
+        ``GET /stocks`` lets AnyMarket confirm the OI (``stockLocal.oi.value`` of its first rows; an
+        account without stock rows cannot confirm it, which the message says). The two requests are
+        sent once each, without retries and outside the account's request budget: the api-server
+        runs this while a person waits for the answer, two requests are nothing against 5 000 an
+        hour, and the budget's table lives in the mapping database, which the api-server need not
+        reach. The scheduled ``test_connection`` automation does the same within the budget.
+
+        :return: ``(True, what was confirmed)`` or ``(False, what is wrong and what to do)``.
+        """
         try:
-            locals_ = self.stock_locals()
+            settings = self.connection_settings
+            oi = (settings.oi or "").strip()
+            if not oi.endswith("."):
+                return False, (
+                    f"Connection '{settings.conn_id}': the OI is {settings.oi!r}; set it to the account's OI "
+                    'as AnyMarket shows it, ending with a dot (e.g. "12345."): callbacks are checked '
+                    "against it."
+                )
+            warehouses = self._probe("/stocks/locals", None)
+            stocks = self._probe("/stocks", {"limit": 5, "offset": 0})
         except Exception as exc:
             return False, str(exc)
-        return True, f"Connected to {self.connection_settings.base_url}: {len(locals_)} warehouse(s) visible."
+        count = len(warehouses) if isinstance(warehouses, list) else 0
+        account_oi = _oi_of_stock_rows(stocks)
+        where = f"Connected to {settings.base_url}: the token is accepted ({count} warehouse(s))"
+        if account_oi is None:
+            return True, f"{where}; OI {oi} not confirmable yet (the account has no stock rows)."
+        if account_oi != oi:
+            return False, (
+                f"{where}, but AnyMarket reports OI {account_oi!r} for this token, not {oi!r}: fix the OI "
+                "or the token, otherwise every callback would be rejected."
+            )
+        return True, f"{where}; OI {oi} confirmed by AnyMarket."
+
+    def _probe(self, endpoint: str, params: dict[str, Any] | None) -> Any:
+        """One GET for :meth:`test_connection`: no budget, no retry; AnyMarket's error as ours."""
+        try:
+            timeout = self.connection_settings.timeout
+            response = self.session.get(self._url(endpoint), params=params, timeout=timeout)
+        except TRANSPORT_ERRORS as exc:
+            raise AnyMarketUnavailableError(
+                f"AnyMarket {_transport_reason(exc)} on GET {endpoint} (timeout "
+                f"{self.connection_settings.timeout:g} s): check the connection's API base URL."
+            ) from exc
+        if not response.ok:
+            raise self._error_from(response, "GET", endpoint)
+        return self._json(response, "GET", endpoint)
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -459,6 +507,18 @@ class AnyMarketHook(HttpHook):
                 query = parse_qs(urlparse(str(link.get("href") or "")).query)
                 return query.get("offset") == [str(offset)]
         return False
+
+
+def _oi_of_stock_rows(body: Any) -> str | None:
+    """The OI AnyMarket shows on the first rows of a ``GET /stocks`` page (``stockLocal.oi.value``)."""
+    rows = body.get("content") if isinstance(body, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        local = row.get("stockLocal") if isinstance(row, dict) else None
+        oi = local.get("oi") if isinstance(local, dict) else None
+        value = oi.get("value") if isinstance(oi, dict) else None
+        if value:
+            return str(value)
+    return None
 
 
 def _asked_retry_after(exc: BaseException | None) -> float | None:

@@ -9,6 +9,7 @@ under ``.run/artifacts/browser/``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,8 @@ def ui_env(tmp_path_factory: pytest.TempPathFactory, e2e_sandbox: SandboxServer)
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "ANYMARKET_INTEGRATIONS_FILE": str(integrations),
+        # The Connections list's Test button (off by default in Airflow 3).
+        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",
         **connections_env(
             INTEGRATION,
             sandbox=e2e_sandbox,
@@ -255,6 +258,44 @@ def test_ops_page_shows_the_held_order_and_its_reason(page: Page, ui_env: UiEnv)
     expect(held_orders).to_contain_text(str(held))
     expect(held_orders).to_contain_text(UNMAPPED_CARRIER)  # the reason names the unmapped carrier
     screenshot(page, "11-ops-held-orders")
+
+
+def test_the_anymarket_connection_form_and_its_test_button(page: Page, ui_env: UiEnv) -> None:
+    """The ``anymarket`` connection type (anymarket.provider): its labelled form, saved, then Test."""
+    airflow, sandbox = ui_env.airflow, ui_env.sandbox
+    conn_id = "anymarket_from_the_form"
+    page.goto(f"{airflow.url}/connections")
+    page.get_by_role("button", name="Add Connection").click()
+    page.get_by_label("Connection ID").fill(conn_id)
+    page.get_by_role("combobox").first.fill("AnyMarket")
+    page.keyboard.press("Enter")
+    host = page.get_by_label("API base URL")
+    expect(host).to_have_attribute("placeholder", "https://api.anymarket.com.br/v2")
+    expect(page.get_by_label("Login")).to_have_count(0)  # hidden: AnyMarket has no login
+    host.fill(sandbox.base_url)
+    page.get_by_label("Port of the API").fill(str(urlsplit(sandbox.base_url).port))
+    page.get_by_label("gumgaToken").fill(sandbox.token)
+    page.get_by_text("Extra Fields", exact=True).click()
+    page.locator("[name=element_oi]").fill(sandbox.oi)
+    page.locator("[name=element_environment]").fill("sandbox")
+    page.locator("[name=element_requests_per_hour]").fill("4000")
+    expect(page.get_by_text("Rows per PUT /stocks (default 100")).to_be_visible()
+    screenshot(page, "12-anymarket-connection-form")
+    page.get_by_role("button", name="Save").click()
+
+    row = page.get_by_role("row").filter(has_text=conn_id)
+    expect(row).to_contain_text("anymarket")
+    row.get_by_role("button", name="Test Connection").click()
+    expect(page.get_by_text("Test Connection Successful")).to_be_visible()
+    expect(page.get_by_text(f"Connected to {sandbox.base_url}: the token is accepted")).to_be_visible()
+    screenshot(page, "13-anymarket-connection-test")
+
+    stored = airflow.api("GET", f"/api/v2/connections/{conn_id}").json()
+    extra = json.loads(stored["extra"])
+    assert stored["conn_type"] == "anymarket" and stored["host"] == sandbox.base_url
+    assert extra["oi"] == sandbox.oi and extra["environment"] == "sandbox"
+    assert extra["requests_per_hour"] == 4000
+    airflow.api("DELETE", f"/api/v2/connections/{conn_id}")
 
 
 def date_param(dialog: Any, label: str) -> Any:

@@ -2,14 +2,14 @@
 
 Entry points: ``python -m anymarket_sandbox`` (see ``__main__``), :class:`server.SandboxServer`
 (in-process, background thread), :class:`admin.SandboxAdmin` (admin client),
-``anymarket_sandbox.testing`` (pytest fixtures) and ``anymarket_sandbox.openapi_check``.
+``anymarket_sandbox.testing`` (pytest fixtures) and ``anymarket_sandbox.conformance`` (OpenAPI checks).
 """
 
 __all__ = ["SandboxAdmin", "SandboxServer", "SandboxSettings", "create_app"]
 
 
 def __getattr__(name: str) -> object:
-    # Lazy so that importing the package (e.g. for openapi_check) does not pull in FastAPI/uvicorn.
+    # Lazy so that importing the package (e.g. for conformance) does not pull in FastAPI/uvicorn.
     if name == "SandboxServer":
         from anymarket_sandbox.server import SandboxServer
 

@@ -7,8 +7,13 @@
 - ``put_mode``: ``lenient`` ignores the fields the real API ignores on a PUT (a product PUT echoing
   ``skus``/``images``, a SKU PUT echoing ``amount``/``additionalTime``/``variations``…); ``strict``
   refuses them with a 422, which surfaces a client that expects such a PUT to change something.
+- ``product_required``: what the export marks required on products, which AnyMarket may or may not
+  enforce — a ``POST /products`` without ``height``/``width``/``length``/``weight`` and a ``PUT
+  /products/{id}`` without ``priceFactor``: ``lenient`` takes them (missing measures stored as 0, an
+  omitted ``priceFactor`` left as it was), ``spec`` refuses them with a 422 naming the fields.
 
-Set through ``SANDBOX_LIST_ORDER`` / ``SANDBOX_CREATED_BEFORE`` / ``SANDBOX_PUT_MODE``, the
+Set through ``SANDBOX_LIST_ORDER`` / ``SANDBOX_CREATED_BEFORE`` / ``SANDBOX_PUT_MODE`` /
+``SANDBOX_PRODUCT_REQUIRED``, the
 :class:`~anymarket_sandbox.config.SandboxSettings` fields of the same names, or ``PUT
 /_sandbox/behaviour``; ``POST /_sandbox/reset`` goes back to the settings' values.
 """
@@ -24,11 +29,13 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "list_order": ("newest", "oldest"),
     "created_before": ("exclusive", "inclusive"),
     "put_mode": ("lenient", "strict"),
+    "product_required": ("lenient", "spec"),
 }
 ENV = {
     "list_order": "SANDBOX_LIST_ORDER",
     "created_before": "SANDBOX_CREATED_BEFORE",
     "put_mode": "SANDBOX_PUT_MODE",
+    "product_required": "SANDBOX_PRODUCT_REQUIRED",
 }
 
 
@@ -37,6 +44,7 @@ class Behaviour:
     list_order: str = "newest"
     created_before: str = "exclusive"
     put_mode: str = "lenient"
+    product_required: str = "lenient"
 
     @classmethod
     def from_env(cls) -> Behaviour:

@@ -70,10 +70,33 @@ class Rendezvous:
 class ApiGate:
     """Wraps the FastAPI app; everything outside ``/v2`` passes straight through."""
 
+    def _check_later(
+        self, entry: dict[str, Any], raw: bytes, response: bytes, resp_type: str, off_spec: str | None
+    ) -> None:
+        """Validate the exchange against the spec in a worker thread, after the answer went out: the
+        client's next request on this connection does not wait for it (tests wait with ``settle``)."""
+        validator = self.sandbox.conformance
+        if entry["status"] is None:
+            validator.end()
+            return
+        task = asyncio.get_running_loop().create_task(
+            asyncio.to_thread(validator.record, entry, raw, entry["status"], response, resp_type, off_spec)
+        )
+        self._checks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._checks.discard(finished)
+            validator.end()
+            if not finished.cancelled() and finished.exception() is not None:
+                validator.failed(finished.exception())
+
+        task.add_done_callback(done)
+
     def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app = app
         self.sandbox = sandbox
         self.rendezvous = Rendezvous()
+        self._checks: set[asyncio.Task[None]] = set()  # OpenAPI checks under way (kept from the GC)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -114,6 +137,8 @@ class ApiGate:
         status_seen: dict[str, Any] = {}
         response_chunks: list[bytes] = []
         validating = sb.conformance is not None
+        if validating:
+            sb.conformance.begin()  # ended below, once checked: tests wait for it (``settle``)
 
         async def send_logged(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -180,13 +205,10 @@ class ApiGate:
         finally:
             entry["status"] = status_seen.get("status")
             sb.state.log_request(entry)
-            if validating and entry["status"] is not None:
-                # Off the event loop: the check parses large bodies (its own thread, never the handler's).
-                await asyncio.to_thread(
-                    sb.conformance.record,
+            if validating:
+                self._check_later(
                     entry,
                     raw,
-                    entry["status"],
                     b"".join(response_chunks),
                     status_seen.get("type") or "application/json",
                     headers.get(OFF_SPEC_HEADER),

@@ -2,7 +2,11 @@
 
 - ``sandbox_server`` (session): one :class:`SandboxServer` on a free port for the whole run.
 - ``sandbox`` (function): the same server, reset (state, faults, budget, request log, callback
-  deliveries, extra tokens) before the test.
+  deliveries, extra tokens) before the test; the test fails on its exchanges' OpenAPI violations.
+- :func:`validated_server`: a server of a test's own (demo mode, e2e tiers), validated the same way.
+
+Validation against AnyMarket's OpenAPI spec is on whenever the spec is on this machine
+(``anymarket_sandbox.conformance.enabled``); the run's header says whether it is.
 
 Helpers for any test: :class:`Api` (``requests`` with the base URL and token filled in) and
 :func:`seed_catalog` (warehouses, brand, category, variation type and one product, via ``/v2``).
@@ -11,6 +15,7 @@ Helpers for any test: :class:`Api` (``requests`` with the base URL and token fil
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -19,54 +24,115 @@ import requests
 from anymarket_sandbox.server import SandboxServer
 
 
-@pytest.fixture(scope="session")
-def sandbox_server() -> Iterator[SandboxServer]:
-    """Applies the behaviour switches of the environment (``SANDBOX_LIST_ORDER=oldest``,
-    ``SANDBOX_CREATED_BEFORE=inclusive``, ``SANDBOX_PUT_MODE=strict``) and, with
-    ``SANDBOX_VALIDATE_OPENAPI=1`` and the OpenAPI spec on this machine (``../shared``), validates
-    every request and response of the session against it: the session ends in an error on any
-    violation outside ``conformance.TOLERATED``. ``make test`` runs the sandbox's own suite that way,
-    and ``tests/anymarket/test_recorded_traffic.py`` always validates its own demo run. The client
-    suites (operators, catalog, hooks, bad_inputs, ops, callbacks) are clean under it too; it stays
-    opt-in until the e2e tiers have been checked. ``SANDBOX_CONFORMANCE_REPORT=<file>`` writes the whole
-    report (tolerated violations included) there for triage."""
-    import os
-
+def _validation_line() -> str:
     from anymarket_sandbox import conformance
 
-    wanted = os.environ.get("SANDBOX_VALIDATE_OPENAPI", "0").strip().lower() in {"1", "true", "yes", "on"}
-    with SandboxServer(validate_openapi=wanted and conformance.spec_available()) as server:
-        yield server
-        if server.sandbox.conformance is not None:
-            report = server.sandbox.conformance.report()
-            dump = os.environ.get("SANDBOX_CONFORMANCE_REPORT")
-            if dump:  # the whole report (tolerated violations too) for triage
-                import json
+    return f"AnyMarket OpenAPI validation: {conformance.enabled()[1]}"
 
-                with open(dump, "w", encoding="utf-8") as handle:
-                    json.dump(
-                        {**report, "all": server.sandbox.conformance.violations},
-                        handle,
-                        indent=1,
-                        default=str,
-                    )
-            if report["violations"]:
-                lines = [
-                    f"{v['operation']} {v['status']} {v['side']}: {v['message']}"
-                    for v in report["violations"]
-                ]
-                unique = sorted(set(lines))
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Said once at the top of every run: whether the sandboxes validate against AnyMarket's spec."""
+    return _validation_line()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """``-q`` hides the header: a quiet run says it at the end instead, so it is never silent."""
+    if config.get_verbosity() < 0:
+        terminalreporter.write_line(_validation_line())
+
+
+def _validation() -> bool:
+    from anymarket_sandbox import conformance
+
+    return conformance.enabled()[0]
+
+
+def _fail_on_violations(server: SandboxServer, mark: int, where: str) -> None:
+    """Fail the test (or the fixture's teardown) on violations recorded since ``mark`` outside
+    ``conformance.TOLERATED``, each named by operation, status, side, field and what is wrong."""
+    from anymarket_sandbox import conformance
+
+    validator = server.sandbox.conformance
+    if validator is None:
+        return
+    validator.settle()
+    outside = validator.outside_since(mark)
+    _dump_report(server)
+    if outside:
+        pytest.fail(conformance.failure_text(outside, where), pytrace=False)
+
+
+def _dump_report(server: SandboxServer) -> None:
+    """``SANDBOX_CONFORMANCE_REPORT=<file>``: the whole report (tolerated violations too), for triage."""
+    import json
+    import os
+
+    dump = os.environ.get("SANDBOX_CONFORMANCE_REPORT")
+    validator = server.sandbox.conformance
+    if dump and validator is not None:
+        with open(dump, "w", encoding="utf-8") as handle:
+            json.dump({**validator.report(), "all": validator.violations}, handle, indent=1, default=str)
+
+
+@contextmanager
+def validated_server(*, where: str = "this sandbox", **kwargs: Any) -> Iterator[SandboxServer]:
+    """A :class:`SandboxServer` (same arguments) that validates its traffic against the spec whenever the
+    spec is on this machine, and fails on leaving on any violation outside the tolerated list — for
+    tests and tiers that start a sandbox of their own (demo mode, the e2e tiers)."""
+    kwargs.setdefault("validate_openapi", _validation())
+    with SandboxServer(**kwargs) as server:
+        yield server
+        _fail_on_violations(server, 0, where)
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    """One sandbox for the session. It applies the behaviour switches of the environment
+    (``SANDBOX_LIST_ORDER=oldest``, ``SANDBOX_CREATED_BEFORE=inclusive``, ``SANDBOX_PUT_MODE=strict``)
+    and, whenever AnyMarket's OpenAPI spec is on this machine (``../shared``; ``SANDBOX_VALIDATE_OPENAPI=0``
+    turns it off, the run's header says which), validates every /v2 request and response: a test whose
+    exchanges violate the spec outside ``conformance.TOLERATED`` fails (:func:`sandbox`), and so does the
+    session for exchanges of tests that use this fixture directly."""
+    with SandboxServer(validate_openapi=_validation()) as server:
+        yield server
+        validator = server.sandbox.conformance
+        if validator is not None:
+            # What the per-test check did not see (tests on ``sandbox_server`` itself), once.
+            validator.settle()
+            seen = {id(v) for v in getattr(server, "_reported", [])}
+            rest = [v for v in validator.outside_since(0) if id(v) not in seen]
+            _dump_report(server)
+            if rest:
                 pytest.fail(
-                    f"{len(report['violations'])} OpenAPI violation(s) outside the tolerated list in "
-                    f"{report['checked']} exchanges:\n  " + "\n  ".join(unique[:60]),
-                    pytrace=False,
+                    conformance_text(rest, "tests using the session's sandbox_server directly"), pytrace=False
                 )
 
 
+def conformance_text(violations: list[dict[str, Any]], where: str) -> str:
+    from anymarket_sandbox import conformance
+
+    return conformance.failure_text(violations, where)
+
+
 @pytest.fixture
-def sandbox(sandbox_server: SandboxServer) -> SandboxServer:
+def sandbox(sandbox_server: SandboxServer, request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
+    """The session's sandbox, reset; the test fails on its own exchanges' spec violations (when
+    validating), named by operation, status, field and what is wrong."""
     sandbox_server.admin.reset()
-    return sandbox_server
+    validator = sandbox_server.sandbox.conformance
+    if validator is not None:
+        validator.settle()  # the previous test's last exchanges are its own
+    mark = validator.mark() if validator is not None else 0
+    yield sandbox_server
+    if validator is not None:
+        validator.settle()
+        outside = validator.outside_since(mark)
+        # Reported here; the session's check leaves them out.
+        sandbox_server.__dict__.setdefault("_reported", []).extend(outside)
+        if outside:
+            from anymarket_sandbox import conformance
+
+            pytest.fail(conformance.failure_text(outside, request.node.nodeid), pytrace=False)
 
 
 def off_spec(reason: str) -> dict[str, str]:

@@ -204,6 +204,25 @@ def _check_product_fields(
     return category_id, brand_id
 
 
+MEASURES = ("height", "width", "length", "weight")
+
+
+def _spec_required(request: Request) -> bool:
+    return sandbox_of(request).behaviour.snapshot().product_required == "spec"
+
+
+def _unmeasured(sb: Any, body: dict[str, Any]) -> list[str]:
+    """The package measures a new product lacks: a 422 naming them when ``product_required`` is
+    ``spec`` (the export's PostProduct requires them), else the ones to store as 0."""
+    missing = [key for key in MEASURES if body.get(key) is None]
+    if missing and sb.behaviour.snapshot().product_required == "spec":
+        raise unprocessable(
+            f"Dimensões obrigatórias ausentes: {', '.join(missing)}.",
+            [{"field": key, "message": "obrigatório"} for key in missing],
+        )
+    return missing
+
+
 def _duplicate_sku(partner_id: str) -> Exception:
     return unprocessable(
         f"Duplicidade de SKU: já existe um SKU com o partnerId '{partner_id}'.",
@@ -415,6 +434,7 @@ async def create_product(request: Request) -> JSONResponse:
     account = account_of(request)
     with sb.state.lock:
         category_id, brand_id = _check_product_fields(account, body, creating=True)
+        unmeasured = _unmeasured(sb, body)
         skus = body.get("skus")
         if not isinstance(skus, list) or not skus:
             raise unprocessable(
@@ -446,6 +466,7 @@ async def create_product(request: Request) -> JSONResponse:
             product["priceFactor"] = 1
         if product.get("calculatedPrice") is None:
             product["calculatedPrice"] = False
+        product.update(dict.fromkeys(unmeasured, 0))  # product_required lenient: taken, measured 0
         product.update(id=sb.state.next_id(), categoryId=category_id, brandId=brand_id)
         account.products[product["id"]] = product
         for sku in skus:
@@ -480,6 +501,11 @@ async def update_product(request: Request, product_id: str) -> JSONResponse:
                 [{"field": k, "message": "não permitido"} for k in ("skus", "images") if k in body],
             )
         category_id, brand_id = _check_product_fields(account, body, creating=False)
+        if body.get("priceFactor") is None and _spec_required(request):
+            raise unprocessable(
+                "O fator de preço (priceFactor) é obrigatório.",
+                [{"field": "priceFactor", "message": "obrigatório"}],
+            )
         for key in PRODUCT_FIELDS:
             if key in body:
                 product[key] = body[key]

@@ -157,7 +157,7 @@ def _replay_gets(demo: Any, log: list[dict[str, Any]]) -> tuple[int, list[dict[s
                     "status": answer.status_code,
                     "side": side,
                     "message": message,
-                    "tolerated": conformance.tolerated(operation, message),
+                    "tolerated": conformance.tolerated(operation, message, answer.status_code),
                 }
             )
     return replayed, found
@@ -183,7 +183,7 @@ def _logged_requests(log: list[dict[str, Any]]) -> tuple[int, list[dict[str, Any
                 "status": entry["status"],
                 "side": "request",
                 "message": m,
-                "tolerated": conformance.tolerated(operation, m),
+                "tolerated": conformance.tolerated(operation, m, entry["status"]),
             }
             for m in req
         ]

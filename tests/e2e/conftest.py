@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from anymarket_sandbox.server import SandboxServer
+from anymarket_sandbox.testing import validated_server
 from tests.e2e.topology import REPO_ROOT
 
 ARTIFACTS = REPO_ROOT / ".run" / "artifacts"
@@ -32,6 +33,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(scope="module")
 def e2e_sandbox() -> Iterator[SandboxServer]:
-    """A sandbox of the tier's own, on loopback; Airflow's task processes call it over HTTP."""
-    with SandboxServer() as server:
+    """A sandbox of the tier's own, on loopback; Airflow's task processes call it over HTTP. It validates
+    their traffic against AnyMarket's OpenAPI spec (when the spec is here): the module's last test errors
+    on leaving it with each violation outside the tolerated list."""
+    with validated_server(where="the e2e tier's sandbox (Airflow task processes' requests)") as server:
         yield server

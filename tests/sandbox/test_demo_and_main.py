@@ -13,7 +13,7 @@ import requests
 
 from anymarket_sandbox import fake
 from anymarket_sandbox.server import SandboxServer
-from anymarket_sandbox.testing import Api
+from anymarket_sandbox.testing import Api, validated_server
 
 
 def test_cpf_generator_produces_valid_cpfs() -> None:
@@ -25,7 +25,7 @@ def test_cpf_generator_produces_valid_cpfs() -> None:
 
 
 def test_demo_seeds_warehouses_and_generates_realistic_sales() -> None:
-    with SandboxServer(demo=True, demo_interval=0, seed=3, demo_skus=["ERP-A", "ERP-B"]) as demo:
+    with validated_server(demo=True, demo_interval=0, seed=3, demo_skus=["ERP-A", "ERP-B"]) as demo:
         api = Api(demo.base_url, demo.token)
         locals_ = {loc["name"]: loc for loc in api.get("/stocks/locals").json()}
         assert set(locals_) == {"CD São Paulo", "CD Recife", "Full Mercado Livre"}
@@ -64,13 +64,33 @@ def test_demo_seeds_warehouses_and_generates_realistic_sales() -> None:
 
 
 def test_demo_uses_the_catalog_when_present() -> None:
-    with SandboxServer(demo=True, demo_interval=0, seed=5) as demo:
+    with validated_server(demo=True, demo_interval=0, seed=5) as demo:
         api = Api(demo.base_url, demo.token)
-        api.post("/brands", json={"name": "X"})
-        api.post(
-            "/products",
-            json={"title": "P", "skus": [{"title": "S", "partnerId": "CAT-1", "price": 10, "amount": 0}]},
-        )
+        brand = api.post("/brands", json={"name": "X"}).json()
+        category = api.post("/categories", json={"name": "C"}).json()
+        product = {
+            "title": "P",
+            "description": "d",
+            "category": {"id": category["id"]},
+            "brand": {"id": brand["id"]},
+            "warrantyTime": 0,
+            **{measure: 1 for measure in ("height", "width", "length", "weight")},
+            "priceFactor": 1,
+            "calculatedPrice": False,
+            "definitionPriceScope": "SKU",
+            "images": [],
+            "skus": [
+                {
+                    "title": "S",
+                    "partnerId": "CAT-1",
+                    "price": 10,
+                    "sellPrice": 10,
+                    "amount": 0,
+                    "additionalTime": 0,
+                }
+            ],
+        }
+        assert api.post("/products", json=product).status_code == 201
         created = [demo.admin.demo_tick() for _ in range(10)]
         order_ids = [c["orderId"] for c in created if c["action"] == "created"]
         assert order_ids
@@ -79,7 +99,7 @@ def test_demo_uses_the_catalog_when_present() -> None:
 
 
 def test_demo_timer_generates_sales() -> None:
-    with SandboxServer(demo=True, demo_interval=0.05, seed=1) as demo:
+    with validated_server(demo=True, demo_interval=0.05, seed=1) as demo:
         deadline = time.monotonic() + 5
         while not demo.admin.feed_state() and time.monotonic() < deadline:
             time.sleep(0.05)

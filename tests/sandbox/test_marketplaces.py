@@ -6,15 +6,16 @@ from typing import Any
 
 import pytest
 
-from anymarket_sandbox import openapi_check as oc
+from anymarket_sandbox import conformance
 from anymarket_sandbox.server import SandboxServer
 from anymarket_sandbox.testing import Api, seed_catalog
 
 
 def _conforms(api: Api, method: str, path: str, response: Any) -> None:
-    if oc.spec_available():
+    if conformance.spec_available():
         body = response.json() if response.content else None
-        oc.validate_response(method, api.base_url + path, response.status_code, body)
+        problems = conformance.response_violations(method, api.base_url + path, response.status_code, body)
+        assert problems == [], f"{response.status_code} to {method} {path}: {problems}"
 
 
 @pytest.fixture

@@ -93,6 +93,42 @@ def test_puts_ignore_echoed_fields_unless_strict(sandbox: SandboxServer, api: Ap
     assert api.put(f"/products/{product['id']}/skus/{sku['id']}", json={"amount": 1}).status_code == 422
 
 
+def test_product_required_fields_are_taken_or_refused_by_the_switch(sandbox: SandboxServer, api: Api) -> None:
+    """The export requires a new product's measures and a product PUT's priceFactor; whether AnyMarket
+    enforces them is unknown: ``product_required`` lenient (default) takes them, ``spec`` refuses them."""
+    seeded = seed_catalog(api)
+    product = seeded["product"]
+    body = {
+        "title": "Sem peso",
+        "description": "d",
+        "category": {"id": seeded["category"]["id"]},
+        "brand": {"id": seeded["brand"]["id"]},
+        "warrantyTime": 0,
+        "height": 1,
+        "width": 2,
+        "priceFactor": 1,
+        "calculatedPrice": False,
+        "definitionPriceScope": "SKU",
+        "images": [],
+        "skus": [{"title": "S", "partnerId": "SW-1", "price": 10, "sellPrice": 9, "amount": 0}],
+    }
+    taken = api.post("/products", json=body)
+    assert taken.status_code == 201, taken.text
+    assert (taken.json()["length"], taken.json()["weight"]) == (0, 0)
+    kept = api.put(f"/products/{product['id']}", json={"title": "Sem fator"})
+    assert kept.status_code == 200 and kept.json()["priceFactor"] == 1
+
+    sandbox.admin.set_behaviour(product_required="spec")
+    refused = api.post("/products", json={**body, "skus": [{**body["skus"][0], "partnerId": "SW-2"}]})
+    assert refused.status_code == 422
+    assert [e["field"] for e in refused.json()["fieldErrors"]] == ["length", "weight"]
+    assert "length, weight" in refused.json()["message"]
+    no_factor = api.put(f"/products/{product['id']}", json={"title": "Sem fator"})
+    assert no_factor.status_code == 422 and no_factor.json()["fieldErrors"][0]["field"] == "priceFactor"
+    with_factor = api.put(f"/products/{product['id']}", json={"title": "Com fator", "priceFactor": 1.5})
+    assert with_factor.status_code == 200 and with_factor.json()["priceFactor"] == 1.5
+
+
 def test_sku_without_price_or_amount_and_bad_image_indexes_are_refused(
     sandbox: SandboxServer, api: Api
 ) -> None:

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from anymarket_sandbox.admin import SandboxAdminError
-from anymarket_sandbox.testing import Api, SandboxServer, seed_catalog
+from anymarket_sandbox.testing import Api, SandboxServer, seed_catalog, validated_server
 
 ITEMS = [{"partnerId": "SKU-1", "quantity": 2, "unitPrice": 10.0}]
 
@@ -62,7 +62,7 @@ def test_stocks_and_catalog_are_readable_without_spending_budget(sandbox: Sandbo
 def test_the_demo_can_be_paused_only_in_demo_mode(sandbox: SandboxServer) -> None:
     with pytest.raises(SandboxAdminError, match="409"):
         sandbox.admin.pause_demo(True)
-    with SandboxServer(demo=True, demo_interval=0.05) as demo:
+    with validated_server(demo=True, demo_interval=0.05) as demo:
         assert demo.admin.pause_demo(True)["paused"] is True
         time.sleep(0.5)  # a tick under way when pausing may still land
         before = len(demo.admin.orders())

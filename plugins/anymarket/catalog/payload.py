@@ -11,7 +11,17 @@ Conventions (AnyMarket API v2, see the API notes):
 * ``PUT /products/{id}`` takes the product fields without SKUs and images; ``PUT
   /products/{pid}/skus/{sid}`` only ``title, partnerId, ean, price, sellPrice, externalId, active``
   — prices are left to *send prices*, so the SKU update body carries no price;
-* an image's ``variation`` is the value of the SKU's visual variation type (e.g. the colour).
+* an image's ``variation`` is the value of the SKU's visual variation type (e.g. the colour);
+* the price settings (``priceFactor``, ``calculatedPrice``, ``definitionPriceScope``) go with every
+  product body, ``POST`` and ``PUT``: the spec's ``ProductUpdate`` requires ``priceFactor``, DB1's own
+  Magento module sends them on both, and a ``PUT`` that left them out would either reset them (if
+  AnyMarket replaces the product) or never carry a changed markup to the products already there — in
+  the ``COST`` scope AnyMarket itself multiplies the cost by it;
+* an active product needs its package's height, width, length and weight: ``PostProduct`` requires
+  them and marketplaces quote freight from them. The ERP may lack them, and no default would be right
+  (a made-up weight is a wrong freight price), so such a product is refused here, row by row, naming
+  its SKUs and the missing ERP columns (:attr:`ProductPayload.incomplete`): nothing is sent and it is
+  offered again once the ERP changes.
 """
 
 from __future__ import annotations
@@ -60,6 +70,8 @@ GENDERS = {
     "childish_unissex": "CHILDISH_UNISSEX",
 }
 SKU_TITLE_MAX = 150
+#: Package measures AnyMarket requires of a product (``PostProduct``) → the ERP column each comes from.
+REQUIRED_MEASURES = {"height": "height_cm", "width": "width_cm", "length": "length_cm", "weight": "weight_kg"}
 # Variation types whose values tell images apart (AnyMarket ``visualVariation``).
 VISUAL_VARIATION_TYPES = {"cor", "cores", "color", "colour", "estampa"}
 
@@ -303,19 +315,20 @@ class ImageSpec:
 class ProductPayload:
     """Everything AnyMarket should hold for one ERP product, with the hashes of each piece.
 
-    ``product`` is the ``PUT /products/{id}`` body; ``creation`` the extra fields sent only by
-    ``POST /products`` (price settings); ``sku_bodies`` the ``POST`` bodies and ``sku_updates`` the
-    ``PUT`` bodies per SKU code; ``images`` the wanted images, main first.
+    ``product`` is the ``PUT /products/{id}`` body (price settings included); ``sku_bodies`` the
+    ``POST`` bodies and ``sku_updates`` the ``PUT`` bodies per SKU code; ``images`` the wanted images,
+    main first. ``incomplete``, when set, says what the ERP lacks for AnyMarket to take the product
+    (naming its SKUs and the ERP columns): the sync refuses it without a request.
     """
 
     code: str
     active: bool
     product: dict[str, Any]
-    creation: dict[str, Any]
     sku_bodies: dict[str, dict[str, Any]]
     sku_updates: dict[str, dict[str, Any]]
     images: tuple[ImageSpec, ...]
     send_images: str
+    incomplete: str | None = None
 
     @property
     def product_hash(self) -> str:
@@ -334,7 +347,6 @@ class ProductPayload:
         return stable_hash(
             {
                 "product": self.product,
-                "creation": self.creation,
                 "skus": self.sku_bodies,
                 "images": [image.body() for image in self.images],
                 "send_images": self.send_images,
@@ -342,7 +354,7 @@ class ProductPayload:
         )
 
     def create_body(self, amounts: Mapping[str, int] | None = None) -> dict[str, Any]:
-        """The ``POST /products`` body: product, price settings, SKUs and (per settings) images.
+        """The ``POST /products`` body: product (price settings included), SKUs and (per settings) images.
 
         :param amounts: each SKU's quantity in AnyMarket's default warehouse (the stock rules'), which
             AnyMarket takes only at creation; a SKU not in it is created with 0. Not part of
@@ -352,7 +364,7 @@ class ProductPayload:
         images = [image.body() for image in self.images]
         amounts = amounts or {}
         skus = [{**body, "amount": int(amounts.get(code, 0))} for code, body in self.sku_bodies.items()]
-        return {**self.product, **self.creation, "images": images, "skus": skus}
+        return {**self.product, "images": images, "skus": skus}
 
 
 def _sku_visual_value(sku: ErpSku, translation: Translation) -> str | None:
@@ -410,6 +422,25 @@ def sku_title(name: str) -> str:
     return (cut[:space] if space >= SKU_TITLE_MAX - 30 else cut).rstrip()
 
 
+def missing_measures(product: ErpProduct) -> list[str]:
+    """The package measures AnyMarket requires that the ERP lacks (empty, zero or negative) for an
+    active product; an inactive one is only ever taken down, which needs none."""
+    if not product.active:
+        return []
+    return [name for name in REQUIRED_MEASURES if not (getattr(product, name) or 0) > 0]
+
+
+def incomplete_message(product: ErpProduct, missing: list[str]) -> str:
+    """The row-level error of a product without its measures: its SKUs, the ERP columns, what to do."""
+    skus = ", ".join(sku.code for sku in product.skus) or "none"
+    columns = ", ".join(REQUIRED_MEASURES[name] for name in missing)
+    return (
+        f"product {product.code} (SKU {skus}) has no {columns} in the ERP: AnyMarket requires a "
+        "product's height, width and length (cm) and weight (kg), and marketplaces quote freight from "
+        "them. Fill them in the ERP; the product is sent on the first run after it changes."
+    )
+
+
 def build_payload(
     product: ErpProduct,
     *,
@@ -445,11 +476,12 @@ def build_payload(
         if value is not None:
             body[name] = value
     markup = settings.price_format == "markup"
-    creation = {
-        "priceFactor": settings.price_factor if markup else 1.0,
-        "calculatedPrice": markup,
-        "definitionPriceScope": settings.price_scope,
-    }
+    body.update(
+        priceFactor=settings.price_factor if markup else 1.0,
+        calculatedPrice=markup,
+        definitionPriceScope=settings.price_scope,
+    )
+    missing = missing_measures(product)
     sku_bodies: dict[str, dict[str, Any]] = {}
     sku_updates: dict[str, dict[str, Any]] = {}
     for sku in product.skus:
@@ -474,11 +506,11 @@ def build_payload(
         code=product.code,
         active=product.active,
         product=body,
-        creation=creation,
         sku_bodies=sku_bodies,
         sku_updates=sku_updates,
         images=_images(product, settings, translation) if settings.send_images != "no" else (),
         send_images=settings.send_images,
+        incomplete=incomplete_message(product, missing) if missing else None,
     )
 
 

@@ -74,6 +74,9 @@ class ProductSyncer:
             return "unchanged"
         if not force and current.rejected_hash == payload.data_hash:
             return "skipped_rejected_unchanged"
+        if payload.incomplete:  # AnyMarket would refuse it (or take it wrong): no request, said why
+            self.reject(payload.code, payload.data_hash, status=None, message=payload.incomplete)
+            return "rejected"
         try:
             outcome = self._place(payload, current, force)
         except AnyMarketAPIError as exc:

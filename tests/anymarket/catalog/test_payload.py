@@ -252,8 +252,20 @@ def test_parent_images_replicated_per_colour() -> None:
 
 
 def test_creation_body_and_price_settings() -> None:
-    body = payload(price_format="markup", price_factor=1.8, price_scope="COST").create_body()
+    built = payload(price_format="markup", price_factor=1.8, price_scope="COST")
+    body = built.create_body()
     assert (body["priceFactor"], body["calculatedPrice"], body["definitionPriceScope"]) == (1.8, True, "COST")
+    # The PUT carries them too (ProductUpdate requires priceFactor; a changed markup must reach the
+    # products already on AnyMarket), so a settings change is a product change.
+    update = built.product
+    assert (update["priceFactor"], update["calculatedPrice"], update["definitionPriceScope"]) == (
+        1.8,
+        True,
+        "COST",
+    )
+    assert "skus" not in update and "images" not in update
+    remarked = payload(price_format="markup", price_factor=2.0, price_scope="COST")
+    assert remarked.product_hash != built.product_hash and remarked.data_hash != built.data_hash
     assert [s["partnerId"] for s in body["skus"]] == ["P2-AZU", "P2-PRE"] and len(body["images"]) == 3
     fixed = payload(price_factor=1.8).create_body()
     assert (fixed["priceFactor"], fixed["calculatedPrice"]) == (1.0, False)
@@ -381,10 +393,40 @@ def test_blank_attributes_are_skipped_not_the_ones_after_them() -> None:
     ]
 
 
-def test_an_empty_measure_is_not_sent() -> None:
+def test_an_empty_measure_is_not_sent_and_refuses_the_product_naming_skus_and_columns() -> None:
     erp = product(height_cm="", width_cm=None)
     assert (erp.height, erp.width) == (None, None)
-    assert "height" not in payload(erp).product and "width" not in payload(erp).product
+    built = payload(erp)
+    assert "height" not in built.product and "width" not in built.product
+    assert built.incomplete == (
+        "product P2 (SKU P2-AZU, P2-PRE) has no height_cm, width_cm in the ERP: AnyMarket requires a "
+        "product's height, width and length (cm) and weight (kg), and marketplaces quote freight from "
+        "them. Fill them in the ERP; the product is sent on the first run after it changes."
+    )
+    assert payload().incomplete is None
+
+
+@pytest.mark.parametrize(
+    ("measures", "missing"),
+    [
+        ({"weight_kg": None}, "weight_kg"),
+        ({"length_cm": 0}, "length_cm"),  # zero is no measure: freight would be quoted on nothing
+        ({"height_cm": Decimal("-1")}, "height_cm"),
+        ({"height_cm": "0.01", "width_cm": 0.01, "length_cm": 0.01, "weight_kg": 0.001}, None),
+    ],
+)
+def test_every_measure_must_be_positive(measures: dict[str, Any], missing: str | None) -> None:
+    incomplete = payload(product(**measures)).incomplete
+    if missing is None:
+        assert incomplete is None
+    else:
+        assert incomplete is not None and f"has no {missing} in the ERP" in incomplete
+
+
+def test_an_inactive_product_is_taken_down_without_its_measures() -> None:
+    erp = _replace(product(weight_kg=None), active=False)
+    built = payload(erp)
+    assert built.incomplete is None and built.product["isProductActive"] is False
 
 
 @pytest.mark.parametrize(

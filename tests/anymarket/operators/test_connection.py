@@ -6,7 +6,7 @@ import pytest
 
 from anymarket.errors import AnyMarketAuthError, ConfigurationError
 from anymarket.operators.test_connection import AnyMarketTestConnectionOperator
-from anymarket_sandbox import openapi_check
+from anymarket_sandbox import conformance
 from anymarket_sandbox.testing import seed_catalog
 
 
@@ -39,8 +39,8 @@ def test_oi_confirmed_by_the_account_stock(integration_env) -> None:
     assert summary["oi_check"] == "confirmed by AnyMarket"
     log = env.sandbox.admin.requests()
     assert [(r["method"], r["path"]) for r in log] == [("GET", "/v2/stocks/locals"), ("GET", "/v2/stocks")]
-    if openapi_check.spec_available():
-        openapi_check.validate_logged_requests(log)
+    if conformance.spec_available():
+        conformance.assert_requests_conform(log)
 
 
 def test_an_oi_other_than_the_accounts_fails(integration_env, reconnect) -> None:

@@ -12,7 +12,7 @@ from anymarket.errors import ConfigurationError
 from anymarket.mapping import models as m
 from anymarket.operators.send_prices import AnyMarketSendPricesOperator
 from anymarket.operators.send_stock import AnyMarketSendStockOperator
-from anymarket_sandbox import openapi_check as oc
+from anymarket_sandbox import conformance
 from anymarket_sandbox.testing import Api, seed_catalog
 
 SKU_CODES = ("SKU-1", "SKU-2", "SKU-3", "SKU-4")
@@ -96,8 +96,8 @@ def set_erp_price(shop: dict[str, Any], code: str, sell: float) -> None:
 
 def check_against_spec(shop: dict[str, Any]) -> None:
     """Our requests conform to AnyMarket's OpenAPI export (when the export is on this machine)."""
-    if oc.spec_available():
-        oc.validate_logged_requests(requests_made(shop))
+    if conformance.spec_available():
+        conformance.assert_requests_conform(requests_made(shop))
 
 
 def test_sku_scope_default_price_fixed_then_nothing_then_only_the_changed_sku(shop) -> None:

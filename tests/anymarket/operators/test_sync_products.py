@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from anymarket.catalog.state import CREATED_WITHOUT_STOCK, CatalogState
 from anymarket.mapping import models as m
 from anymarket.operators.sync_products import AnyMarketSyncProductsOperator
-from anymarket_sandbox import openapi_check
+from anymarket_sandbox import conformance
 from anymarket_sandbox.testing import Api
 
 WRITES = ("POST", "PUT", "DELETE", "PATCH")
@@ -176,8 +176,8 @@ def test_creates_simple_and_variation_products_with_images_and_attributes(shop: 
     counts = summary["counts"]
     assert counts["created"] == 2 and counts["rejected"] == 0
     logged = env.sandbox.admin.requests()
-    if openapi_check.spec_available():
-        openapi_check.validate_logged_requests(logged)
+    if conformance.spec_available():
+        conformance.assert_requests_conform(logged)
 
     simple = remote_product(shop, "P1")
     assert simple["title"] == "Caneca Azul"
@@ -598,12 +598,12 @@ def test_demo_catalog_on_a_demo_sandbox(integration_env, monkeypatch: pytest.Mon
 
     from anymarket.operators.send_stock import AnyMarketSendStockOperator
     from anymarket_sandbox.demo_erp import demo_sku_codes, seed_demo_erp
-    from anymarket_sandbox.server import SandboxServer
+    from anymarket_sandbox.testing import validated_server
 
     env = integration_env
     seed_demo_erp(env.erp, products=40, seed=7)
     codes = demo_sku_codes(env.erp)
-    with SandboxServer(demo=True, demo_interval=0, demo_skus=codes, seed=7) as demo:
+    with validated_server(demo=True, demo_interval=0, demo_skus=codes, seed=7) as demo:
         monkeypatch.setenv(
             "AIRFLOW_CONN_ANYMARKET_LOJA1",
             json.dumps(
@@ -612,12 +612,32 @@ def test_demo_catalog_on_a_demo_sandbox(integration_env, monkeypatch: pytest.Mon
         )
         demo_api = Api(demo.base_url, demo.token)
         primed = codes[:6]
+        # Products someone placed on AnyMarket before the integration, whole as the spec wants them.
+        brand = demo_api.post("/brands", json={"name": "Marca Antiga"}).json()
+        category = demo_api.post("/categories", json={"name": "Antiga"}).json()
         for code in primed:
+            sku = {
+                "title": code,
+                "partnerId": code,
+                "price": 10,
+                "sellPrice": 9,
+                "amount": 0,
+                "additionalTime": 0,
+            }
             response = demo_api.post(
                 "/products",
                 json={
                     "title": code,
-                    "skus": [{"title": code, "partnerId": code, "price": 10, "sellPrice": 9, "amount": 0}],
+                    "description": code,
+                    "category": {"id": category["id"]},
+                    "brand": {"id": brand["id"]},
+                    "warrantyTime": 0,
+                    **dict.fromkeys(("height", "width", "length", "weight"), 1),
+                    "priceFactor": 1,
+                    "calculatedPrice": False,
+                    "definitionPriceScope": "SKU",
+                    "images": [],
+                    "skus": [sku],
                 },
             )
             assert response.status_code == 201, response.text
@@ -750,3 +770,65 @@ def test_markup_prices_are_left_to_send_prices(shop: dict[str, Any]) -> None:
 
     assert send_prices()["counts"]["sent"] == 5
     assert len(writes(requests_since(shop, seq))) == 5
+
+
+# -- what the spec requires and the ERP may lack (issue 16) -----------------------------------------
+
+
+@pytest.mark.parametrize("product_required", ["lenient", "spec"])
+def test_a_product_without_its_measures_waits_for_the_erp_with_its_skus_named(
+    shop: dict[str, Any], product_required: str
+) -> None:
+    """AnyMarket requires a product's measures; whether it enforces them is unknown (sandbox switch
+    ``product_required``). Either way the client sends nothing for a product the ERP has no weight for:
+    refused with a row-level error naming its SKUs and the ERP column, offered again once it changes."""
+    env = shop["env"]
+    env.sandbox.admin.set_behaviour(product_required=product_required)
+    add_product(env.erp, 3, "P3", "Caneca Sem Peso", has_variations=False, skus=[("P3", {})])
+    touch(env.erp, "UPDATE products SET weight_kg = NULL, length_cm = 0 WHERE code = 'P3'")
+    summary = run(shop)
+    assert summary["counts"]["created"] == 2 and summary["counts"]["rejected"] == 1
+    message = CatalogState(env.mapping, "loja1").rejected()["P3"]["message"]
+    assert message.startswith("product P3 (SKU P3) has no length_cm, weight_kg in the ERP")
+    assert any(e.startswith("P3: product P3 (SKU P3)") for e in summary["examples"]["rejected_products"])
+    history = env.mapping.history_of("loja1", "product", "P3")[-1]
+    assert history["outcome"] == "error" and "weight_kg" in history["error"]
+    assert not any(
+        e["method"] == "POST" and any(s.get("partnerId") == "P3" for s in (e["body"] or {}).get("skus", []))
+        for e in env.sandbox.admin.requests(method="POST", path="/v2/products")
+    )
+
+    seq = last_seq(shop)
+    assert run(shop)["counts"]["skipped_rejected_unchanged"] == 1 and requests_since(shop, seq) == []
+
+    touch(env.erp, "UPDATE products SET weight_kg = 0.4, length_cm = 12 WHERE code = 'P3'")
+    assert run(shop)["counts"]["created"] == 1
+    assert "P3" not in CatalogState(env.mapping, "loja1").rejected()
+    created = remote_product(shop, "P3")
+    assert (created["length"], created["weight"]) == (12, 0.4)
+
+
+def test_a_changed_markup_reaches_the_products_already_on_anymarket(shop: dict[str, Any]) -> None:
+    """The price settings go with every product PUT (the spec's ProductUpdate requires priceFactor): a
+    sandbox that enforces it takes the client's updates, and a new markup is one PUT per product."""
+    env = shop["env"]
+    env.sandbox.admin.set_behaviour(product_required="spec")
+    settings(shop, price_format="markup", price_factor=1.5, price_scope="COST")
+    assert run(shop)["counts"]["created"] == 2
+    touch(env.erp, "UPDATE products SET name = 'Caneca Azul Grande' WHERE code = 'P1'")
+    seq = last_seq(shop)
+    assert run(shop)["counts"]["updated"] == 1
+    [put] = [e for e in requests_since(shop, seq) if e["method"] == "PUT"]
+    assert (put["body"]["priceFactor"], put["body"]["calculatedPrice"]) == (1.5, True)
+
+    settings(shop, price_format="markup", price_factor=1.8, price_scope="COST")
+    seq = last_seq(shop)
+    summary = run(shop, full_sync=True)  # a settings change is no ERP change: the full sync sends it
+    puts = [e for e in requests_since(shop, seq) if e["method"] == "PUT" and e["path"].count("/") == 3]
+    assert summary["counts"]["updated"] == 2 and {e["body"]["priceFactor"] for e in puts} == {1.8}
+    assert sorted(e["path"] for e in puts) == sorted(
+        f"/v2/products/{pid}" for pid in env.mapping.links_of("loja1", "product").values()
+    )
+    assert (
+        remote_product(shop, "P1")["priceFactor"] == 1.8 and remote_product(shop, "P2")["priceFactor"] == 1.8
+    )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from anymarket_sandbox import fake
 from anymarket_sandbox.orders import apply_update, build_order
+from anymarket_sandbox.publishing import publish_catalog
 from anymarket_sandbox.routes.stocks import create_local
 
 if TYPE_CHECKING:
@@ -99,6 +100,9 @@ class DemoGenerator:
         """One step: pay a pending order, cancel an open one, or make a new sale."""
         account = self.sb.state.account()
         with self.sb.state.lock:
+            # The marketplaces publish what the integration placed on AnyMarket (listings with their
+            # warnings and refusals, read by listing_health).
+            publish_catalog(self.sb, account)
             pending = [o for o in account.orders.values() if o["status"] == "PENDING"]
             open_orders = [
                 o for o in account.orders.values() if o["status"] in ("PENDING", "PAID_WAITING_SHIP")

@@ -109,11 +109,11 @@ def render_sku(account: Account, sku: dict[str, Any]) -> dict[str, Any]:
 def render_image(image: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in image.items() if k not in {"productId", "createdAt"}}
     if out["status"] == "UNPROCESSED" and time.monotonic() - image["createdAt"] >= IMAGE_PROCESSING_SECONDS:
-        if str(image["url"]).startswith(("http://", "https://")):
-            image["status"] = "PROCESSED"
-        else:
-            image["status"] = "ERROR"
-            image["statusMessage"] = "Não foi possível baixar a imagem."
+        from anymarket_sandbox.publishing import image_outcome
+
+        image["status"], message = image_outcome(image["url"])
+        if message:
+            image["statusMessage"] = message
         out = {k: v for k, v in image.items() if k not in {"productId", "createdAt"}}
     return strip_none(out)
 

@@ -25,9 +25,11 @@ def test_demo_dags_load_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     assert bag.import_errors == {}
     assert sorted(bag.dag_ids) == [
         "anymarket_demo__check_erp",
+        "anymarket_demo__check_images",
         "anymarket_demo__import_catalog",
         "anymarket_demo__import_orders",
         "anymarket_demo__install_deposits",
+        "anymarket_demo__listing_health",
         "anymarket_demo__manage_mappings",
         "anymarket_demo__prune_history",
         "anymarket_demo__send_prices",
@@ -63,9 +65,11 @@ def test_each_integration_gets_its_own_dags(monkeypatch: pytest.MonkeyPatch, tmp
     bag = dagbag(monkeypatch, config)
     assert sorted(bag.dag_ids) == [
         "anymarket_loja1__check_erp",
+        "anymarket_loja1__check_images",
         "anymarket_loja1__import_catalog",
         "anymarket_loja1__import_orders",
         "anymarket_loja1__install_deposits",
+        "anymarket_loja1__listing_health",
         "anymarket_loja1__manage_mappings",
         "anymarket_loja1__prune_history",
         "anymarket_loja1__send_prices",

@@ -43,6 +43,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "anymarket.mapping",
             "anymarket.erp",
             "anymarket.catalog",
+            "anymarket.listings",
             "anymarket.orders",
             "anymarket.callbacks",
         ),

@@ -30,6 +30,7 @@ AUTOMATION = Automation(
         "anymarket.catalog.taxonomy",
         "anymarket.catalog.sync",
         "anymarket.catalog.state",
+        "anymarket.catalog.images",
         "anymarket.stock_levels",
     ),
     rules=("anymarket.catalog.payload", "anymarket.rules.send_stock"),
@@ -51,6 +52,7 @@ AUTOMATION = Automation(
     state_tables=(
         "product_sync",
         "product_rejected",
+        "image_checks",
         "price_sent",
         "stock_sent",
         "links",
@@ -97,7 +99,9 @@ and a run whose lane is spent ends waiting, the next one continuing where it sto
   ones (title, EAN, active — prices are send prices' job), `POST` new ones; images per
   `products.send_images` (`yes` / `new_products_only` / `no`): new ones posted, removed ones deleted
   only when `products.delete_removed_images`, the first ERP image made the main one; with
-  `products.replicate_parent_images` the product's images are repeated for every colour.
+  `products.replicate_parent_images` the product's images are repeated for every colour. Posted
+  images are read back by `check_images`; one AnyMarket could not process is deleted and posted
+  again the next time the product is sent (e.g. once its image changed in the ERP).
 - **Fields**: title, description (HTML-escaped; line breaks become `<br>` when
   `products.description_line_breaks_to_br`), NCM (`nbm`), fiscal origin, dimensions, video; the
   technical sheet goes as `characteristics` through the `attribute` mapping, except `Modelo`,

@@ -31,6 +31,7 @@ from anymarket.catalog.state import LinkedImage, ProductState
 from anymarket.errors import AnyMarketAPIError, row_level
 
 if TYPE_CHECKING:
+    from anymarket.catalog.images import ImageChecks
     from anymarket.catalog.payload import ImageSpec, ProductPayload
     from anymarket.catalog.state import CatalogState
     from anymarket.hooks.anymarket import AnyMarketHook
@@ -52,17 +53,21 @@ class ProductSyncer:
         summary: RunSummary,
         record_history: Callable[..., None],
         default_amounts: Mapping[str, int] | None = None,
+        image_checks: ImageChecks | None = None,
     ) -> None:
         """:param default_amounts: each SKU's quantity in AnyMarket's default warehouse under the stock
         rules (:meth:`anymarket.stock_levels.StockLevels.default_warehouse_amounts`), carried by a
         product creation and recorded as send stock's; ``None`` when send stock sends no such rows
-        (``mapped_deposits``): creations then carry 0 and record nothing."""
+        (``mapped_deposits``): creations then carry 0 and record nothing.
+        :param image_checks: where posted images are recorded for ``check_images`` to read back, and
+        which ones AnyMarket could not process (posted again); ``None``: neither."""
         self.hook = hook
         self.state = state
         self.settings = settings
         self.summary = summary
         self.record_history = record_history
         self.default_amounts = default_amounts
+        self.image_checks = image_checks
 
     # -- entry points -------------------------------------------------------------------------------
 
@@ -207,6 +212,12 @@ class ProductSyncer:
             product_hash=payload.product_hash,
             created_without_stock=self.default_amounts is None,
         )
+        posted = [
+            (image_key(str(i["url"]), i.get("variation")), i)
+            for i in created.get("images") or []
+            if "id" in i
+        ]
+        self._images_posted(payload.code, str(created["id"]), posted)
 
     def _record_stock_sent(self, payload: ProductPayload, created: dict[str, Any]) -> None:
         """The creation set each SKU's ``amount`` and ``additionalTime`` in AnyMarket's default
@@ -340,13 +351,14 @@ class ProductSyncer:
     def _sync_images(self, payload: ProductPayload, current: ProductState) -> bool:
         pid, code = current.anymarket_id, payload.code
         wanted = {image.key: image for image in payload.images}
-        sent = False
+        sent = self._drop_errored_images(payload, current)
         for image in payload.images:
             if image.key in current.images:
                 continue
             created = self._write("POST", f"/products/{pid}/images", image.body())
             self.summary.count("images_added")
             self._remember_image(code, current, image, str(created["id"]))
+            self._images_posted(code, str(pid), [(image.key, {**created, "url": image.url})])
             if image.main:
                 current.main_image = image.key
             sent = True
@@ -362,6 +374,8 @@ class ProductSyncer:
                         raise
                 with self.state.mapping.begin() as conn:
                     self.state.unlink_image(code, key, conn)
+                    if self.image_checks is not None:
+                        self.image_checks.forget(code, [key], conn)
                 del current.images[key]
                 sent = True
         main = payload.images[0] if payload.images else None
@@ -377,6 +391,34 @@ class ProductSyncer:
             self.state.set_images(code, payload.images_hash, current.main_image, conn)
         current.images_hash = payload.images_hash
         return sent
+
+    def _drop_errored_images(self, payload: ProductPayload, current: ProductState) -> bool:
+        """Delete on AnyMarket the images it could not process (``check_images`` found them in
+        ERROR): still wanted, they are posted again by the caller; not wanted any more, they are gone
+        whatever ``delete_removed_images`` says — AnyMarket shows nothing for them. True if any."""
+        if self.image_checks is None:
+            return False
+        errored = self.image_checks.errored(payload.code) & set(current.images)
+        for key in sorted(errored):
+            linked = current.images[key]
+            try:
+                self._write("DELETE", f"/products/{current.anymarket_id}/images/{linked.anymarket_id}", None)
+            except AnyMarketAPIError as exc:
+                if exc.status != 404:  # already gone: what we wanted
+                    raise
+            self.summary.count("images_retried")
+            with self.state.mapping.begin() as conn:
+                self.state.unlink_image(payload.code, key, conn)
+                self.image_checks.forget(payload.code, [key], conn)
+            del current.images[key]
+            if current.main_image == key:
+                current.main_image = None
+        return bool(errored)
+
+    def _images_posted(self, code: str, product_id: str, images: list[tuple[str, dict[str, Any]]]) -> None:
+        if self.image_checks is not None and images:
+            with self.state.mapping.begin() as conn:
+                self.image_checks.record_posted(code, product_id, images, conn)
 
     # -- helpers ------------------------------------------------------------------------------------
 

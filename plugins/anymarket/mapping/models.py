@@ -419,3 +419,51 @@ product_rejected = sa.Table(
     sa.Column("field_errors", sa.JSON),
     sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# -- Listing health and image checks (migration 0010_listings_images) ----------------------------
+# Each marketplace listing ("anúncio") of a linked SKU as ``listing_health`` last read it from
+# ``GET /skus/{id}/marketplaces``. ``health`` is the rule's verdict (``ok``, ``warning``, ``error``:
+# anymarket.listings.rules), ``warnings`` AnyMarket's pending issues (a list of texts) and
+# ``data_hash`` the hash of what was read, so a row is written only when the listing changed.
+# A listing AnyMarket no longer returns for its SKU is deleted.
+listings = sa.Table(
+    "listings",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("listing_id", sa.String(64), primary_key=True),
+    sa.Column("sku_code", sa.String(200), nullable=False),
+    sa.Column("anymarket_sku_id", sa.String(200), nullable=False),
+    sa.Column("marketplace", sa.String(40), nullable=False),
+    sa.Column("account_name", sa.String(200)),
+    sa.Column("id_in_marketplace", sa.String(255)),
+    sa.Column("publication_status", sa.String(20)),
+    sa.Column("marketplace_status", sa.String(255)),
+    sa.Column("health", sa.String(10), nullable=False),
+    sa.Column("warnings", sa.JSON),
+    sa.Column("permalink", sa.Text),
+    sa.Column("data_hash", sa.String(64), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index(None, "integration_id", "sku_code"),
+    sa.Index(None, "integration_id", "marketplace", "health"),
+)
+
+# Images sync_products posted, until AnyMarket has processed them (``GET /products/{id}/images``):
+# ``status`` ``UNPROCESSED`` (waiting, read back again), ``PROCESSED``, ``ERROR`` (``message`` is
+# AnyMarket's ``statusMessage``; the image is posted again when its product is next sent) or
+# ``UNCONFIRMED`` (still unprocessed after the last read back allowed). ``checks`` counts the reads.
+image_checks = sa.Table(
+    "image_checks",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("product_code", sa.String(200), primary_key=True),
+    sa.Column("image_key", sa.String(64), primary_key=True),
+    sa.Column("anymarket_product_id", sa.String(200), nullable=False),
+    sa.Column("anymarket_image_id", sa.String(200), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("message", sa.Text),
+    sa.Column("checks", sa.Integer, nullable=False),
+    sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True)),
+    sa.Index(None, "integration_id", "status"),
+)

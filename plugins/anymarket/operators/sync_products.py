@@ -59,6 +59,7 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
         return "realtime" if self.run_param(context, "product_code") is not None else "bulk"
 
     def run(self, context: Context, summary: RunSummary) -> None:
+        from anymarket.catalog.images import ImageChecks
         from anymarket.catalog.state import CatalogState
         from anymarket.catalog.sync import ProductSyncer
         from anymarket.catalog.taxonomy import Taxonomy
@@ -95,6 +96,8 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             summary=summary,
             record_history=self.record_history,
             default_amounts=self._default_amounts() if codes else None,
+            # Posted images are read back by check_images; those in error are posted again here.
+            image_checks=ImageChecks(self.mapping, self.integration.id),
         )
         translation = self._translation() if codes else None
         progress = self.track_progress(what="products", total=len(codes)) if codes else None

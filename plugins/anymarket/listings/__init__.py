@@ -1,0 +1,1 @@
+"""Listing health: each SKU's marketplace listings as AnyMarket reports them, kept in the mapping DB."""

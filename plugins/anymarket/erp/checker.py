@@ -174,6 +174,11 @@ def _check_one(
         return report
 
     params, missing_inputs = _bind(entry, results)
+    missing_inputs += [
+        f"{name}.sql to have run cleanly first (it writes the rows this one changes)"
+        for name in entry.requires
+        if results.get(name) is None
+    ]
     if missing_inputs:
         report.status = "skipped"
         report.problems.append("not run: it needs " + "; ".join(missing_inputs))
@@ -187,6 +192,7 @@ def _check_one(
         result = connection.execute(clause, erp._prepare(params))
         keys: list[str] = []
         rows: list[dict[str, Any]] = []
+        changed = result.rowcount
         if result.returns_rows:
             keys = list(result.keys())
             rows = [dict(row) for row in result.mappings().fetchmany(MAX_ROWS_CHECKED)]
@@ -203,6 +209,16 @@ def _check_one(
         )
         return report
     nested.commit()  # releases the savepoint; the outer transaction is still rolled back
+
+    if entry.writes and not entry.returns and changed == 0:
+        # Its parameters point at rows the check wrote just before (or at a new row), so a write that
+        # changes nothing has the wrong key: the automation would silently do nothing too.
+        report.status = "defect"
+        report.problems.append(
+            "changed no row, although its parameters point at the row the check wrote before it "
+            "(a WHERE on the wrong column?)"
+        )
+        return report
 
     expected = dict(entry.returns)
     if entry.returns and not keys:

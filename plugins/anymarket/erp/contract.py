@@ -61,8 +61,9 @@ class Query:
     """One named query of the contract.
 
     ``returns`` lists the columns (name, type) a read returns, or a write's ``RETURNING``; ``writes``
-    says it changes data (the checker runs it inside a transaction it rolls back); ``section`` is the
-    heading of the README section documenting it.
+    says it changes data (the checker runs it inside a transaction it rolls back; a write without
+    ``returns`` must change at least one row); ``section`` is the heading of the README section
+    documenting it.
     """
 
     name: str
@@ -70,6 +71,9 @@ class Query:
     params: dict[str, Any] = field(default_factory=dict)
     returns: tuple[tuple[str, ColumnType], ...] = ()
     writes: bool = False
+    #: Writes that must have run cleanly first although no parameter comes from them (the rows this
+    #: one changes were written by them).
+    requires: tuple[str, ...] = ()
 
     @property
     def file(self) -> str:
@@ -488,6 +492,7 @@ CONTRACT: tuple[Query, ...] = (
         _ORDERS,
         params={"sales_order_id": From("order_insert", "id"), "released_at": _NOW},
         writes=True,
+        requires=("order_reserve_stock",),
     ),
     # ---------------------------------------------------------------- sync order status, order reads
     # After the order writes: in the same (rolled-back) transaction they find the order the check

@@ -64,10 +64,14 @@ def test_the_reference_erp_passes_and_is_left_unchanged(seeded_erp: ErpDatabase)
 
 def _break(erp: ErpDatabase, sql_dir: Path) -> None:
     """A broken copy: a dropped column, a renamed table, a wrong type, a query file with a syntax
-    error, a missing file, and a file using a parameter the integration never passes."""
+    error, a missing file, a file using a parameter the integration never passes, and an update keyed
+    on the wrong column."""
     queries = sql_dir / "queries"
     (queries / "price_skus.sql").unlink()
     (queries / "price_lists.sql").write_text("SELEC id, code, name, active FROM price_lists\n", "utf-8")
+    (queries / "order_update_status.sql").write_text(
+        "UPDATE sales_orders SET status = :status WHERE anymarket_order_id = :id\n", "utf-8"
+    )
     (queries / "list_deposits.sql").write_text(
         "SELECT id, code, name, 1 AS is_default, 1 AS active FROM deposits WHERE code = :company\n",
         encoding="utf-8",
@@ -116,6 +120,7 @@ def test_a_broken_copy_has_every_defect_named(seeded_erp: ErpDatabase, tmp_path:
         "status_order_parts",
         "stock_balances",  # text where a number belongs
         "catalog_import_stock_balances",
+        "order_update_status",  # its WHERE matches no row
     }
     # The writes that need the product the broken upsert could not write are not run, and say why.
     assert skipped == {
@@ -126,6 +131,7 @@ def test_a_broken_copy_has_every_defect_named(seeded_erp: ErpDatabase, tmp_path:
         "catalog_import_upsert_stock_balance",
         "order_insert_item",
         "order_reserve_stock",
+        "order_release_stock",  # nothing reserved to release
     }
     assert "the id from catalog_import_upsert_product.sql, which did not run cleanly" in _problems(
         report, "catalog_import_upsert_sku"
@@ -142,6 +148,7 @@ def test_a_broken_copy_has_every_defect_named(seeded_erp: ErpDatabase, tmp_path:
     for query in ("stock_balances", "catalog_import_stock_balances"):
         assert "column 'quantity' must be a number" in _problems(report, query)
         assert "muitos" in _problems(report, query)
+    assert "changed no row" in _problems(report, "order_update_status")
     # Every report line points at the README section documenting the file.
     assert report.file("price_skus").documented_at == f"{README} § Send prices: `price_*.sql`"
     text = report.render()

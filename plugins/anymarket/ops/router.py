@@ -8,7 +8,8 @@ plus these routes, each behind Airflow's login (:mod:`anymarket.ops.auth`):
 * ``/ops/`` — the integrations, with their connection state and held orders;
 * ``/ops/<id>`` — one integration: connection, request budget by lane (a 24-hour chart and what
   waits for which lane), last runs, held orders, deposits not
-  matched, AnyMarket rejections, recent errors and a lookup (``?q=`` SKU code or order id);
+  matched, AnyMarket rejections, listing health per marketplace (:mod:`anymarket.ops.listings`),
+  images AnyMarket could not process, recent errors and a lookup (``?q=`` SKU code or order id);
 * ``/ops/<id>/mappings`` — counts per mapping kind, CSV download per kind, CSV upload (op/admin);
 * ``/ops/<id>/mappings/<kind>.csv`` — the download; ``POST /ops/<id>/mappings/import`` — the upload.
 
@@ -139,7 +140,7 @@ def index(request: Request, user: User) -> HTMLResponse:
 
 @router.get("/{integration_id}", response_class=HTMLResponse, name="ops_integration")
 def integration_page(request: Request, integration_id: str, user: User, q: str = "") -> HTMLResponse:
-    from anymarket.ops import queries
+    from anymarket.ops import listings, queries
 
     integration = _integration(integration_id)
     db = _mapping_db()
@@ -157,6 +158,9 @@ def integration_page(request: Request, integration_id: str, user: User, q: str =
         rejections=queries.rejections(db, integration.id),
         errors=queries.recent_errors(db, integration.id),
         lookup=queries.lookup(db, integration.id, q) if q.strip() else None,
+        listing_health=listings.listing_health(db, integration.id),
+        image_problems=listings.image_problems(db, integration.id),
+        lookup_listings=listings.sku_listings(db, integration.id, q.strip()) if q.strip() else [],
         q=q,
     )
 

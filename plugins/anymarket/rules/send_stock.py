@@ -23,6 +23,8 @@ from anymarket.errors import ConfigurationError
 from anymarket.rules import changes
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from anymarket.settings import ProductSettings, StockSettings
 
 #: ``stock_local_id`` of rows sent without one: AnyMarket puts them in its default warehouse.
@@ -185,7 +187,9 @@ class StockBatches:
     held: pd.DataFrame
 
 
-def batch_rows(to_send: pd.DataFrame, *, may_wait: pd.Series, batch_size: int) -> StockBatches:
+def batch_rows(
+    to_send: pd.DataFrame, *, may_wait: Sequence[bool] | pd.Series, batch_size: int
+) -> StockBatches:
     """Cut the rows to send into ``PUT /stocks`` batches, holding back what may wait for a full one.
 
     A catalog load under ``mapped_deposits`` makes a few products a minute, and each run of send stock
@@ -196,12 +200,15 @@ def batch_rows(to_send: pd.DataFrame, *, may_wait: pd.Series, batch_size: int) -
     other row — a change of a SKU AnyMarket already shows — goes in this run.
 
     :param to_send: the rows :func:`select_changes` chose, oldest waiting rows first.
-    :param may_wait: a boolean per row of ``to_send`` (same index).
-    :raises ValueError: when ``batch_size`` is below 1.
+    :param may_wait: a boolean per row of ``to_send``, in its order.
+    :raises ValueError: when ``batch_size`` is below 1 or ``may_wait`` does not match the rows.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, not {batch_size}")
-    waits = may_wait.reindex(to_send.index, fill_value=False).to_numpy(dtype=bool)
+    # As booleans whatever the mask's dtype: ``~`` on an object array of bools gives -1/-2.
+    waits = np.asarray(may_wait, dtype=bool)
+    if waits.shape != (len(to_send),):
+        raise ValueError(f"may_wait has {waits.size} values for {len(to_send)} rows")
     order = np.concatenate([np.flatnonzero(~waits), np.flatnonzero(waits)])
     ordered, ordered_waits = to_send.iloc[order], waits[order]
     whole = len(ordered) - len(ordered) % batch_size

@@ -371,6 +371,8 @@ def _to_send(*codes: str) -> pd.DataFrame:
         # Exactly full batches: nothing held.
         (("W1", "W2", "W3", "W4"), "W1 W2 W3 W4", 2, [["W1", "W2"], ["W3", "W4"]], []),
         ((), "", 3, [], []),
+        # Batches of one are always full.
+        (("A", "B"), "B", 1, [["A"], ["B"]], []),
     ],
 )
 def test_batch_rows_holds_only_a_last_batch_of_waiting_first_rows(
@@ -389,3 +391,14 @@ def test_batch_rows_holds_only_a_last_batch_of_waiting_first_rows(
 def test_batch_rows_refuses_a_batch_size_below_one() -> None:
     with pytest.raises(ValueError, match="batch_size must be at least 1, not 0"):
         batch_rows(_to_send("A"), may_wait=pd.Series([False], index=[10]), batch_size=0)
+
+
+def test_batch_rows_reads_any_mask_as_booleans_and_refuses_one_of_another_length() -> None:
+    to_send = _to_send("A", "B", "C")
+    # An object-dtype mask (pandas makes one where NaN met booleans): still booleans, not -1/-2.
+    plan = batch_rows(to_send, may_wait=pd.Series([True, False, True], dtype=object), batch_size=2)
+    assert [b["sku_code"].tolist() for b in plan.batches] == [["B", "A"]] and plan.held[
+        "sku_code"
+    ].tolist() == ["C"]
+    with pytest.raises(ValueError, match="may_wait has 2 values for 3 rows"):
+        batch_rows(to_send, may_wait=[True, False], batch_size=2)

@@ -729,12 +729,16 @@ class _DemoBuilder:
         base = f"{IMAGE_BASE_URL}/{code.lower()}"
         count = rng.randint(2, 5)
         for position in range(1, count + 1):
+            # Every 40th product's last photo is a TIFF straight from the studio, a format AnyMarket
+            # does not process: check_images shows it in error on the ops page (no rng drawn, so the
+            # rest of the catalog is the same as before).
+            extension = "tif" if position == count and product_id % 40 == 0 else "jpg"
             self._add(
                 "product_images",
                 product_id=product_id,
                 sku_id=None,
                 position=position,
-                url=f"{base}/{position}.jpg",
+                url=f"{base}/{position}.{extension}",
                 is_main=position == 1,
             )
         # One image per colour, attached to the first child of that colour (AnyMarket's image `variation`).

@@ -150,3 +150,15 @@ def test_posted_images_are_processed_later_and_bad_ones_fail(
         "ERROR",
         "Formato de imagem não suportado (BMP): envie JPG, PNG ou WEBP.",
     )
+
+
+def test_the_demo_publishes_the_catalog_every_tick(sandbox: SandboxServer, api: Api) -> None:
+    """``make demo``: what sync_products places gets listings, some refused or warned, without a call."""
+    from anymarket_sandbox.demo import DemoGenerator
+
+    seeded = seed_catalog(api, with_stock=True)
+    DemoGenerator(sandbox.sandbox, interval=0, skus=[], seed=3).tick()
+    listings = sandbox.admin._call("GET", "/skus/marketplaces")
+    assert len(listings) == 3 * len(seeded["product"]["skus"])
+    assert {x["publicationStatus"] for x in listings} == {"ACTIVE", "UNPUBLISHED"}  # Netshoes: no gender
+    assert all(x["warnings"] for x in listings if x["marketPlace"] == "MERCADO_LIVRE")  # no EAN

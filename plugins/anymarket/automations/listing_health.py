@@ -22,7 +22,7 @@ AUTOMATION = Automation(
     name="listing_health",
     title="Listing health",
     # Hourly: a pass over a large catalog spans several runs (it continues where the last stopped);
-    # a finished pass starts over 6 hours later, and the runs in between cost no request.
+    # a finished pass starts over 6 hours later; the runs in between read only newly linked SKUs.
     default_schedule="20 * * * *",
     tags=("catalog",),
     add_tasks=_add_tasks,
@@ -56,7 +56,9 @@ shows its listings.
   1 000 SKUs; the spec offers no paged listing carrying warnings), in the **bulk** lane (README,
   "Budget lanes"): paced, and a run whose lane is spent ends waiting; the next run continues the
   pass where it stopped (the position is kept every 25 SKUs). A finished pass starts over 6 hours
-  later; the hourly runs in between send nothing.
+  later; the runs in between read only the SKUs linked since — new products, and products
+  sync_products sent again, so a fix made in the ERP shows at the next run — and otherwise send
+  nothing.
 - **Health**: a listing `UNPUBLISHED` or `CORRUPTED` is an **error** (refused or broken: it does not
   sell); one with `warnings` a **warning** (AnyMarket then only updates its price, stock and status);
   any other is ok — paused, closed and out-of-stock listings are counted by status, not flagged.

@@ -11,6 +11,7 @@ back to ``ok``, gets a history entry on its SKU with AnyMarket's messages.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -137,6 +138,22 @@ class ListingStore:
             conn=conn,
         )
 
+    def linked_since(self, since: datetime) -> list[tuple[str, str, datetime]]:
+        """SKUs linked (or re-linked to another AnyMarket id) after ``since``: (code, AnyMarket id,
+        when), oldest first — what sync_products placed since a pass started."""
+        links = m.links.c
+        with self.mapping.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(links.erp_id, links.anymarket_id, links.updated_at)
+                .where(
+                    links.integration_id == self.integration_id,
+                    links.entity_type == "sku",
+                    links.updated_at > since,
+                )
+                .order_by(links.updated_at, links.erp_id)
+            ).all()
+        return [(r.erp_id, r.anymarket_id, _aware(r.updated_at)) for r in rows]
+
     def forget_unlinked(self, linked_codes: set[str]) -> int:
         """Delete the listings of SKUs no longer linked to AnyMarket (after a whole pass)."""
         table = m.listings
@@ -160,3 +177,8 @@ class ListingStore:
         if gone:
             self.summary.count("skus_unlinked_forgotten", len(gone))
         return len(gone)
+
+
+def _aware(value: datetime) -> datetime:
+    """Times are stored in UTC: naive on SQLite, aware on PostgreSQL."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -34,7 +34,9 @@ class AnyMarketListingHealthOperator(AnyMarketBaseOperator):
     :meth:`~anymarket.listings.store.ListingStore.refresh` (one request, writes only what changed).
     The position is saved every :data:`SAVE_EVERY` SKUs and in a ``finally`` (budget, outage). A
     whole pass ends with :meth:`~anymarket.listings.store.ListingStore.forget_unlinked` and
-    ``finished_at``; :data:`PASS_EVERY` spaces passes.
+    ``finished_at``; :data:`PASS_EVERY` spaces passes. Between passes ``_read_linked_since`` reads
+    the links newer than ``links_seen_at``
+    (:meth:`~anymarket.listings.store.ListingStore.linked_since`).
 
     Constructor: only the base operator's parameters
     (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
@@ -75,9 +77,10 @@ class AnyMarketListingHealthOperator(AnyMarketBaseOperator):
             if now < next_at:
                 summary.set("next_pass_at", next_at.isoformat(timespec="seconds"))
                 self.log.info("The last pass finished at %s; the next starts at %s.", finished, next_at)
+                self._read_linked_since(state, store, summary)
                 return
         if finished is not None or restart or not state:
-            state = {"started_at": now.isoformat(), "after": ""}
+            state = {"started_at": now.isoformat(), "after": "", "links_seen_at": now.isoformat()}
         codes = sorted(linked)
         todo = [code for code in codes if code > state["after"]]
         summary.set("pass_started_at", state["started_at"])
@@ -100,6 +103,28 @@ class AnyMarketListingHealthOperator(AnyMarketBaseOperator):
         state["finished_at"] = utcnow().isoformat()
         self._save_pass(state)
         summary.set("pass_finished", True)
+
+    def _read_linked_since(self, state: dict[str, Any], store: ListingStore, summary: RunSummary) -> None:
+        """Between passes: read the SKUs linked or re-linked since the pass started (new products,
+        and products sync_products sent again — their listings follow the fix), once each."""
+        since = _parse(state.get("links_seen_at")) or _parse(state.get("started_at"))
+        if since is None:
+            return
+        new = store.linked_since(since)
+        summary.count("skus_linked_since", len(new))
+        if not new:
+            return
+        self.track_progress(what="SKUs linked since the pass", total=len(new))
+        try:
+            for index, (code, anymarket_id, at) in enumerate(new):
+                store.refresh(code, anymarket_id)
+                assert self.progress is not None
+                self.progress.advance()
+                # Links written together share a time: move past it only once all of them are read.
+                if index + 1 == len(new) or new[index + 1][2] != at:
+                    state["links_seen_at"] = at.isoformat()
+        finally:
+            self._save_pass(state)
 
     def _refresh_one(
         self, wanted: str, linked: dict[str, str], store: ListingStore, summary: RunSummary

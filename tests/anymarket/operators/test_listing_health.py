@@ -258,3 +258,36 @@ def test_requests_per_1000_skus(integration_env, reconnect) -> None:
     assert per_1000 == 1000 and summary["counts"]["listings_read"] == 3 * len(skus)
     again = run(env, restart=True)
     assert again["counts"]["listings_written"] == 0 and again["counts"]["listings_unchanged"] == 3 * len(skus)
+
+
+def test_between_passes_only_skus_linked_since_are_read(shop) -> None:
+    env = shop["env"]
+    run(env)
+    # sync_products places a new product, and sends P2-M again after a fix (its link's hash moves).
+    new = place(env, "P6", title="Boné", skus=[("P6-A", "7891234567857"), ("P6-B", None)])
+    for sku_id in new.values():
+        stock(env, sku_id, 3)
+    env.mapping.link_many(
+        "loja1",
+        "sku",
+        [
+            {
+                "erp_id": "P2-M",
+                "anymarket_id": str(shop["ids"]["P2-M"]),
+                "payload_hash": "fixed",
+                "attributes": None,
+            }
+        ],
+    )
+    publish(env)
+    env.sandbox.admin.clear_requests()
+
+    summary = run(env)
+
+    paths = sorted(e["path"] for e in env.sandbox.admin.requests())
+    wanted = [shop["ids"]["P2-M"], *new.values()]
+    assert paths == sorted(f"/v2/skus/{i}/marketplaces" for i in wanted)
+    assert summary["counts"]["skus_linked_since"] == 3 and "next_pass_at" in summary
+    assert {k[0] for k in stored(env)} >= {"P6-A", "P6-B"}
+    # Read once: the next run has nothing new.
+    assert run(env)["requests_used"] == 0

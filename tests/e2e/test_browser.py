@@ -321,3 +321,66 @@ def manual_run(airflow: AirflowTopology) -> dict[str, Any] | None:
     runs = [r for r in airflow.dag_runs(DAG_ID) if r["run_type"] == "manual"]
     windows = [r for r in runs if (r["conf"] or {}).get("created_from")]
     return windows[-1] if windows else None
+
+
+def test_ops_page_shows_a_refused_listing_and_its_message(page: Page, ui_env: UiEnv) -> None:
+    """Issue 18's screenshot: listing_health run by Airflow, the refusal on the ops page."""
+    from anymarket.mapping.database import MappingDatabase
+    from anymarket_sandbox.publishing import publish_catalog
+
+    airflow, sandbox = ui_env.airflow, ui_env.sandbox
+    dag_id = f"anymarket_{INTEGRATION}__listing_health"
+    refusal = "Título com 72 caracteres: o Mercado Livre aceita no máximo 60."
+    # A SKU as sync_products leaves it (on AnyMarket, linked); AnyMarket's marketplaces publish it and
+    # Mercado Livre refuses it for its title.
+    state = sandbox.sandbox.state
+    with state.lock:
+        account = state.account()
+        product_id, sku_id, image_id = state.next_id(), state.next_id(), state.next_id()
+        title = "Tênis de corrida ultraleve com amortecimento em gel e cabedal respirável"
+        account.products[product_id] = {"id": product_id, "title": title, "gender": "MALE"}
+        account.skus[sku_id] = {
+            "id": sku_id,
+            "productId": product_id,
+            "title": title,
+            "partnerId": "TENIS-42",
+            "ean": "7891234567895",
+            "price": 399.9,
+            "sellPrice": 349.9,
+            "active": True,
+        }
+        account.sku_index["TENIS-42"] = sku_id
+        account.images[image_id] = {
+            "id": image_id,
+            "productId": product_id,
+            "index": 1,
+            "main": True,
+            "url": "https://img.example.com/tenis.jpg",
+            "status": "PROCESSED",
+            "createdAt": 0,
+        }
+        publish_catalog(sandbox.sandbox, account)
+    mapping = MappingDatabase.from_url(ui_env.mapping_url)
+    mapping.link_many(
+        INTEGRATION,
+        "sku",
+        [{"erp_id": "TENIS-42", "anymarket_id": str(sku_id), "payload_hash": None, "attributes": None}],
+    )
+    mapping.engine.dispose()
+
+    airflow.wait_for_dags([dag_id])
+    airflow.unpause(dag_id)
+    run = airflow.wait_for_run(dag_id, airflow.trigger(dag_id, {"sku": "TENIS-42"}))
+    assert run["state"] == "success", run
+
+    page.goto(f"{airflow.url}/")
+    page.get_by_role("link", name="AnyMarket").click()
+    ops = page.frame_locator("iframe")
+    ops.get_by_role("link", name="Shop (e2e)").click()
+    health = ops.locator("#listing-health")
+    expect(health).to_contain_text("MERCADO_LIVRE")
+    refused = health.locator('tr[data-health="error"][data-sku="TENIS-42"]')
+    expect(refused).to_contain_text(refusal)
+    expect(refused).to_contain_text("UNPUBLISHED")
+    health.scroll_into_view_if_needed()
+    screenshot(page, "14-ops-listing-health")

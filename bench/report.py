@@ -124,6 +124,13 @@ SECTIONS = (
         "change.",
     ),
     Section(
+        "listing_health",
+        "Listing health (issue 18)",
+        "`seed_large_catalog` products in the sandbox, every SKU linked in a SQLite mapping DB and "
+        "published by the sandbox's marketplaces (three listings per SKU), the sandbox answering late; "
+        "the operator's `execute()` per pass, the budget large enough not to pace it.",
+    ),
+    Section(
         "import_catalog",
         "Import catalog (issue 4)",
         "products seeded in the sandbox (answering late) imported into an empty SQLite ERP; peak "
@@ -183,6 +190,12 @@ BENCHES = (
         "send_prices",
         ("--skus", "1000", "--listings", "2", "--latency-ms", "20"),
         ("--skus", "200", "--latency-ms", "5"),
+    ),
+    Bench(
+        "listing_health",
+        "listing_health",
+        ("--products", "1000", "--latency-ms", "20"),
+        ("--products", "100", "--latency-ms", "2"),
     ),
     Bench(
         "import_catalog",

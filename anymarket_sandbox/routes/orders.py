@@ -180,17 +180,26 @@ async def create_order(request: Request) -> JSONResponse:
 @router.post("/monitorings")
 async def create_monitoring(request: Request) -> JSONResponse:
     """An integration alert shown in AnyMarket's panel: ``{partnerId, origin, message, createdAt}``
-    required (the spec's MonitoringPost); answered 200 with the stored entry."""
+    required (the spec's MonitoringPost); answered 200 with the stored entry.
+
+    ``partnerId`` is the integration's own key of the alert: posting it again updates that entry (e.g.
+    ``status: CONCLUDED`` once solved) instead of adding one. The request's ``CONCLUDED`` is answered
+    in the response schema's own spelling, ``CONCLUED``."""
     body = await read_object(request)
     require(body, ["partnerId", "origin", "message", "createdAt"])
     parse_aware_datetime(body["createdAt"], "createdAt")
     sb = sandbox_of(request)
     account = account_of(request)
     with sb.state.lock:
-        entry = {"id": sb.state.next_id(), **{k: v for k, v in body.items() if k != "id"}}
+        same = next((e for e in account.monitorings.values() if e["partnerId"] == body["partnerId"]), None)
+        entry_id = same["id"] if same is not None else sb.state.next_id()
+        entry = {"id": entry_id, **{k: v for k, v in body.items() if k != "id"}}
         entry.setdefault("status", "PENDING")
-        account.monitorings[entry["id"]] = entry
-        return JSONResponse(strip_none(dict(entry)))
+        account.monitorings[entry_id] = entry
+        answer = strip_none(dict(entry))
+        if answer["status"] == "CONCLUDED":
+            answer["status"] = "CONCLUED"
+        return JSONResponse(answer)
 
 
 @router.get("/orders/feeds")

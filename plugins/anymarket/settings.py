@@ -199,6 +199,9 @@ class IntegrationConfig(_Settings):
     retention_days: int = Field(
         90, ge=1, description="mapping DB history, run summaries and handled callbacks older than this go"
     )
+    report_to_anymarket_panel: bool = Field(
+        False, description="post held orders, refused products and failed runs to AnyMarket's panel"
+    )
 
     @field_validator("id")
     @classmethod

@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "anymarket.erp",
             "anymarket.catalog",
             "anymarket.listings",
+            "anymarket.panel",
             "anymarket.orders",
             "anymarket.callbacks",
         ),

@@ -467,3 +467,21 @@ image_checks = sa.Table(
     sa.Column("checked_at", sa.DateTime(timezone=True)),
     sa.Index(None, "integration_id", "status"),
 )
+
+# -- AnyMarket's panel (migration 0011_panel_monitorings) ----------------------------------------
+# What ``report_monitorings`` posted to ``POST /monitorings`` (opt-in: ``report_to_anymarket_panel``):
+# one row per ``partner_id`` (``order:<id>``, ``product:<code>``, ``run:<automation>``), ``status``
+# ``PENDING`` once posted and ``CONCLUDED`` once the problem cleared and that was posted too; a problem
+# coming back is posted again. ``anymarket_id`` is the id AnyMarket answered.
+panel_monitorings = sa.Table(
+    "panel_monitorings",
+    metadata,
+    sa.Column("integration_id", sa.String(64), primary_key=True),
+    sa.Column("partner_id", sa.String(250), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("anymarket_id", sa.String(64)),
+    sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("solved_at", sa.DateTime(timezone=True)),
+)

@@ -1,0 +1,1 @@
+"""AnyMarket's panel: the integration's problems posted where the seller looks first."""

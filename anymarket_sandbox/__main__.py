@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 import uvicorn
 
@@ -22,9 +23,14 @@ def main(argv: list[str] | None = None) -> None:
     settings = SandboxSettings.from_env(demo=args.demo)
     print(
         f"AnyMarket sandbox on http://{settings.host}:{settings.port}/v2 (OI {settings.oi}, "
-        f"{settings.requests_per_hour} req/h{', demo mode' if settings.demo else ''})",
+        f"{settings.requests_per_hour} req/h{', demo mode' if settings.demo else ''}"
+        f"{', OpenAPI validation on' if settings.validate_openapi else ''})",
         flush=True,
     )
+    if os.environ.get("SANDBOX_VALIDATE_OPENAPI") and not settings.validate_openapi:
+        from anymarket_sandbox import conformance
+
+        print(f"OpenAPI validation: {conformance.enabled()[1]}", flush=True)  # asked for, not possible
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 

@@ -17,6 +17,14 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _spec_here() -> bool:
+    """Validation needs AnyMarket's OpenAPI export on this machine; without it ``python -m
+    anymarket_sandbox`` serves unvalidated and says so on start."""
+    from anymarket_sandbox import conformance
+
+    return conformance.spec_available()
+
+
 @dataclass
 class SandboxSettings:
     """Everything needed to build the app; the first account is ``token`` → ``oi``."""
@@ -53,5 +61,5 @@ class SandboxSettings:
             demo_skus=skus,
             seed=int(seed) if seed else None,
             behaviour=Behaviour.from_env(),
-            validate_openapi=_truthy(env.get("SANDBOX_VALIDATE_OPENAPI")),
+            validate_openapi=_truthy(env.get("SANDBOX_VALIDATE_OPENAPI")) and _spec_here(),
         )

@@ -97,21 +97,15 @@ def sandbox_server() -> Iterator[SandboxServer]:
         yield server
         validator = server.sandbox.conformance
         if validator is not None:
-            # What the per-test check did not see (tests on ``sandbox_server`` itself), once.
             validator.settle()
-            seen = {id(v) for v in getattr(server, "_reported", [])}
-            rest = [v for v in validator.outside_since(0) if id(v) not in seen]
+            # What no test's own check reported (tests on ``sandbox_server`` itself), once.
+            rest = [v for v in validator.outside_since(0) if not v.get("reported")]
             _dump_report(server)
             if rest:
-                pytest.fail(
-                    conformance_text(rest, "tests using the session's sandbox_server directly"), pytrace=False
-                )
+                from anymarket_sandbox import conformance
 
-
-def conformance_text(violations: list[dict[str, Any]], where: str) -> str:
-    from anymarket_sandbox import conformance
-
-    return conformance.failure_text(violations, where)
+                where = "tests using the session's sandbox_server directly"
+                pytest.fail(conformance.failure_text(rest, where), pytrace=False)
 
 
 @pytest.fixture
@@ -127,8 +121,8 @@ def sandbox(sandbox_server: SandboxServer, request: pytest.FixtureRequest) -> It
     if validator is not None:
         validator.settle()
         outside = validator.outside_since(mark)
-        # Reported here; the session's check leaves them out.
-        sandbox_server.__dict__.setdefault("_reported", []).extend(outside)
+        for violation in outside:
+            violation["reported"] = True  # the session's check leaves it out
         if outside:
             from anymarket_sandbox import conformance
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import random
 from typing import Any
@@ -62,10 +63,12 @@ async def put_behaviour(request: Request) -> dict[str, Any]:
 
 @router.get("/conformance")
 async def get_conformance(request: Request) -> dict[str, Any]:
-    """Spec violations recorded since start (``validate_openapi`` servers only; else 409)."""
+    """Spec violations recorded since start (``validate_openapi`` servers only; else 409), once the
+    checks of the exchanges already answered are done (up to 10 s)."""
     validator = sandbox_of(request).conformance
     if validator is None:
         raise ApiError(409, "OpenAPI validation is off (SandboxServer(validate_openapi=True)).")
+    await asyncio.to_thread(validator.settle)
     return validator.report()
 
 

@@ -85,6 +85,9 @@ class World:
     #: sync is built; ``None`` otherwise (the catalog invariant is then not applicable)
     catalog: dict[str, list[dict[str, Any]]] | None = None
     erp_sku_products: dict[str, str] = field(default_factory=dict)
+    #: the sandbox's OpenAPI report (``GET /_sandbox/conformance``) when it validated (the spec was on
+    #: this machine); ``None`` otherwise (the invariant is then not applicable)
+    conformance: dict[str, Any] | None = None
 
 
 @dataclass
@@ -475,6 +478,22 @@ def check_catalog_unique(world: World) -> Result:
     return result
 
 
+def check_openapi_conformance(world: World) -> Result:
+    """Every request the integration sent and every answer it got, checked by the sandbox against
+    AnyMarket's OpenAPI export: none outside the export's known errors (``conformance.TOLERATED``)."""
+    result = Result("openapi_conformance", "every exchange fits AnyMarket's OpenAPI spec")
+    if world.conformance is None:
+        return result
+    result.checked = int(world.conformance.get("checked", 0))
+    lines = Counter(
+        f"{v['operation']} → {v['status']}, {v['side']} {v['message']}"
+        for v in world.conformance.get("violations", [])
+    )
+    for line, count in sorted(lines.items()):
+        result.fail(line if count == 1 else f"{line} ({count} times)")
+    return result
+
+
 INVARIANTS: tuple[Callable[[World], Result], ...] = (
     check_orders_imported_once,
     check_no_unexpected_erp_orders,
@@ -487,6 +506,7 @@ INVARIANTS: tuple[Callable[[World], Result], ...] = (
     check_status_history,
     check_request_budget,
     check_catalog_unique,
+    check_openapi_conformance,
 )
 
 

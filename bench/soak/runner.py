@@ -103,6 +103,7 @@ def run_soak(options: SoakOptions) -> int:
             mapping_url=stack.mapping_url,
             connection_requests_per_hour=stack.connection_requests_per_hour,
             with_catalog="sync_products" in names,
+            validating=stack.validating,
         )
         results = check(world)
         report.update(

@@ -48,8 +48,10 @@ def collect_world(
     connection_requests_per_hour: int,
     with_catalog: bool,
     requests_since: int = 0,
+    validating: bool = False,
 ) -> World:
-    """Read the three parties. ``requests_since``: the sandbox log sequence number the soak began at."""
+    """Read the three parties. ``requests_since``: the sandbox log sequence number the soak began at;
+    ``validating``: the sandbox checked the traffic against AnyMarket's OpenAPI spec (its report too)."""
     from anymarket.erp.database import ErpDatabase
     from anymarket.mapping import models as m
     from anymarket.mapping.database import MappingDatabase
@@ -59,6 +61,7 @@ def collect_world(
     requests = admin.requests(since=requests_since)
     budget = admin.budget()
     catalog = admin.catalog() if with_catalog else None
+    conformance = admin.conformance() if validating else None
 
     erp = ErpDatabase(erp_url)
     try:
@@ -102,6 +105,7 @@ def collect_world(
             budget_usage=usage,
             catalog=catalog,
             erp_sku_products=sku_products,
+            conformance=conformance,
         )
     finally:
         mapping.engine.dispose()

@@ -122,6 +122,13 @@ class Stack:
     def connection_requests_per_hour(self) -> int:
         return self.config.requests_per_hour
 
+    @property
+    def validating(self) -> bool:
+        """The sandbox checks every exchange against AnyMarket's OpenAPI export (when it is here)."""
+        from anymarket_sandbox import conformance
+
+        return conformance.enabled()[0]
+
     def env(self) -> dict[str, str]:
         home = self.run / "airflow"
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PYTEST"))}
@@ -207,6 +214,7 @@ class Stack:
             "SANDBOX_DEMO_SKUS": ",".join(demo_sku_codes(self.erp_url)),
             "SANDBOX_SEED": str(self.config.seed),
             "SANDBOX_REQUESTS_PER_HOUR": str(self.config.requests_per_hour),
+            "SANDBOX_VALIDATE_OPENAPI": "1" if self.validating else "0",
         }
         self._spawn("sandbox", [str(BIN / "python"), "-m", "anymarket_sandbox", "--demo"], env)
         self._spawn(

@@ -334,3 +334,21 @@ def test_duplicated_products_or_skus_fail_catalog_no_duplicates() -> None:
             "ERP product P1 is 2 AnyMarket products: [7, 8]",
         ]
     }
+
+
+def test_an_exchange_off_the_spec_fails_openapi_conformance() -> None:
+    assert failures(world()) == {}  # no report: the sandbox did not validate (no spec here)
+    clean = world(conformance={"checked": 40, "violations": []})
+    assert failures(clean) == {} and {r.name: r.checked for r in check(clean)}["openapi_conformance"] == 40
+    off = {
+        "operation": "PUT /v2/stocks",
+        "status": 204,
+        "side": "request",
+        "message": "[0].additionalTime: '2' is not of type 'integer'",
+    }
+    w = world(conformance={"checked": 40, "violations": [off, off]})
+    assert failures(w) == {
+        "openapi_conformance": [
+            "PUT /v2/stocks → 204, request [0].additionalTime: '2' is not of type 'integer' (2 times)"
+        ]
+    }

@@ -688,8 +688,8 @@ def report(phase: Phase, scenario: Scenario) -> list[dict[str, Any]]:
             "no target: it counts the sales' and the clerk's stock PUTs, realtime work of the account; "
             f"{per_product} requests / {products} products "
             f"({', '.join(f'{n} {phase.requests_used[n]}' for n in PER_PRODUCT_AUTOMATIONS)}, less "
-            f"{setup} brand/category/variation set-up); target 2 + {r['skus']} SKUs / {products} "
-            "products / batch 100; send_stock's include the clerk's changes and the sales"
+            f"{setup} brand/category/variation set-up); the next figure, without those PUTs, has the "
+            f"target: 2 + {r['skus']} SKUs / {products} products / batch 100"
         ),
     )
     add(

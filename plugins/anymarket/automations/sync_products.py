@@ -93,7 +93,8 @@ and a run whose lane is spent ends waiting, the next one continuing where it sto
 - **New product**: `GET /products?sku=` first — an AnyMarket product that already has the SKU is
   adopted (linked, never duplicated) — else one `POST /products` with its SKUs and images
   (2 requests per product). Price settings (`products.price_format`, `price_factor`,
-  `price_scope`) set `priceFactor`/`calculatedPrice`/`definitionPriceScope` at creation; SKUs are
+  `price_scope`) set `priceFactor`/`calculatedPrice`/`definitionPriceScope` on every product `POST`
+  and `PUT` (a changed setting reaches the products already there with a full sync); SKUs are
   created with stock 0 (send stock sends the quantities) and the prices of `products.price_list`.
 - **Existing product**: `PUT /products/{id}` only when its fields changed; SKUs: `PUT` the changed
   ones (title, EAN, active — prices are send prices' job), `POST` new ones; images per
@@ -110,6 +111,9 @@ and a run whose lane is spent ends waiting, the next one continuing where it sto
   Crossdocking days become the SKUs' `additionalTime` when `products.send_crossdocking`.
 - A product AnyMarket refuses (e.g. a title over 150 characters) is recorded with AnyMarket's
   message (history and `product_rejected`) and skipped until it changes in the ERP; the run goes on.
+  An active product the ERP has no height, width, length or weight for (empty or 0) is refused the
+  same way before any request, naming its SKUs and the missing columns: AnyMarket requires them and
+  marketplaces quote freight from them, so no default is made up.
   A product is marked synced only once AnyMarket accepted every piece, so a run stopped half-way
   (budget, outage) is continued by the next one without repeating what was accepted.
 - **Inactive**: a product inactive in the ERP that was never sent is not created; a synced product

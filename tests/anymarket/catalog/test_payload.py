@@ -423,6 +423,13 @@ def test_every_measure_must_be_positive(measures: dict[str, Any], missing: str |
         assert incomplete is not None and f"has no {missing} in the ERP" in incomplete
 
 
+def test_a_product_without_skus_or_measures_says_so() -> None:
+    incomplete = payload(_replace(product(weight_kg=None), skus=())).incomplete
+    assert incomplete is not None and incomplete.startswith(
+        "product P2 (SKU none) has no weight_kg in the ERP"
+    )
+
+
 def test_an_inactive_product_is_taken_down_without_its_measures() -> None:
     erp = _replace(product(weight_kg=None), active=False)
     built = payload(erp)

@@ -73,6 +73,9 @@ MODULES = (
         ("tests/anymarket/rules/test_send_stock.py", "tests/anymarket/rules/test_send_prices.py"),
     ),
     Module("payload", "catalog/payload.py", ("tests/anymarket/catalog/test_payload.py",)),
+    Module("listings", "listings/rules.py", ("tests/anymarket/listings/test_rules.py",)),
+    Module("images", "rules/images.py", ("tests/anymarket/rules/test_images.py",)),
+    Module("monitorings", "rules/monitorings.py", ("tests/anymarket/rules/test_monitorings.py",)),
     Module(
         "importer",
         "orders/importer.py",

@@ -152,6 +152,13 @@ class SandboxAdmin:
             json={"name": name, "defaultLocal": default_local, "virtual": virtual, "oi": oi},
         )
 
+    def set_fulfillment(
+        self, marketplace: str, sku_id: int, rows: list[dict[str, Any]], oi: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Set a SKU's Full stock at a marketplace's CDs: ``[{document, description, quantity,
+        reserved}]`` (``[]``: none there). Returns the rows as ``GET /v2/stocks/fulfillment`` shows them."""
+        return self._call("PUT", f"/stocks/fulfillment/{marketplace}/{sku_id}", json=rows, params={"oi": oi})
+
     # -- callbacks ------------------------------------------------------------------------------
     def deliveries(self, order_id: int | None = None) -> list[dict[str, Any]]:
         """Callback deliveries: ``{id, oi, orderId, url, body, attempts:[{attempt, status|error, at}],

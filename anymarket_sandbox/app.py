@@ -15,7 +15,7 @@ from anymarket_sandbox.demo import DemoGenerator
 from anymarket_sandbox.errors import ApiError, error_response
 from anymarket_sandbox.gate import ApiGate
 from anymarket_sandbox.publishing import admin_router as publishing_admin
-from anymarket_sandbox.routes import admin_api, catalog, marketplaces, orders, products, stocks
+from anymarket_sandbox.routes import admin_api, catalog, fulfillment, marketplaces, orders, products, stocks
 from anymarket_sandbox.runtime import Sandbox
 
 
@@ -44,10 +44,11 @@ def create_app(settings: SandboxSettings | None = None) -> Any:
         openapi_url="/_sandbox/openapi.json",
     )
     api.state.sandbox = sandbox
-    for module in (catalog, products, stocks, orders, marketplaces):
+    for module in (catalog, products, stocks, fulfillment, orders, marketplaces):
         api.include_router(module.router, prefix="/v2")
     api.include_router(admin_api.router)
     api.include_router(marketplaces.admin_router)
+    api.include_router(fulfillment.admin_router)
     api.include_router(publishing_admin)
 
     @api.exception_handler(ApiError)

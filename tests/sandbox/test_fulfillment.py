@@ -1,0 +1,71 @@
+"""Fulfillment (Full) stock: a SKU's stock at a marketplace's own CDs, per the spec's
+``GET /stocks/fulfillment/{marketplace}/{idSku}``."""
+
+from __future__ import annotations
+
+import pytest
+
+from anymarket_sandbox.admin import SandboxAdminError
+from anymarket_sandbox.server import SandboxServer
+from anymarket_sandbox.testing import Api, seed_catalog
+
+CAJAMAR = {"document": "03007331011580", "description": "SP01 - Cajamar", "quantity": 12, "reserved": 2}
+LOUVEIRA = {"document": "03007331012714", "description": "SP02 - Louveira", "quantity": 3.5, "reserved": 0}
+
+
+def test_full_stock_per_cd_with_available_computed(api: Api, sandbox: SandboxServer) -> None:
+    seeded = seed_catalog(api)
+    sku_id = seeded["product"]["skus"][0]["id"]
+    other = seeded["product"]["skus"][1]["id"]
+    sandbox.admin.set_fulfillment("MERCADO_LIVRE", sku_id, [CAJAMAR, LOUVEIRA])
+    rows = api.get(f"/stocks/fulfillment/MERCADO_LIVRE/{sku_id}")
+    assert rows.status_code == 200
+    assert rows.json() == [
+        {
+            "sku": "MER-SKU-1",
+            "document": "03007331011580",
+            "description": "SP01 - Cajamar",
+            "fulfillment_quantity_stock": 12,
+            "fulfillment_reserved_stock": 2,
+            "fulfillment_available_stock": 10,
+        },
+        {
+            "sku": "MER-SKU-1",
+            "document": "03007331012714",
+            "description": "SP02 - Louveira",
+            "fulfillment_quantity_stock": 3.5,
+            "fulfillment_reserved_stock": 0,
+            "fulfillment_available_stock": 3.5,
+        },
+    ]
+    # Full at Mercado Livre says nothing about B2W; a SKU with no Full stock answers an empty array.
+    assert api.get(f"/stocks/fulfillment/B2W_NEW_API/{sku_id}").json() == []
+    assert api.get(f"/stocks/fulfillment/MERCADO_LIVRE/{other}").json() == []
+    # Emptied: no Full stock there any more.
+    sandbox.admin.set_fulfillment("MERCADO_LIVRE", sku_id, [])
+    assert api.get(f"/stocks/fulfillment/MERCADO_LIVRE/{sku_id}").json() == []
+
+
+def test_unknown_sku_is_404_and_marketplace_must_be_the_enum_in_capitals(api: Api) -> None:
+    seeded = seed_catalog(api)
+    sku_id = seeded["product"]["skus"][0]["id"]
+    missing = api.get("/stocks/fulfillment/MERCADO_LIVRE/999999999")
+    assert missing.status_code == 404 and missing.json()["code"] == "404"
+    for bad in ("mercado_livre", "NETSHOES"):
+        answer = api.get(f"/stocks/fulfillment/{bad}/{sku_id}")
+        assert answer.status_code == 400, bad
+        assert answer.json()["code"] == "400" and "MERCADO_LIVRE" in answer.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("row", "why"),
+    [
+        ({"document": "123", "quantity": 1}, "CD inválido"),
+        ({"document": "03007331011580", "quantity": -1}, "CD inválido"),
+        ({"document": "03007331011580", "quantity": 1, "reserved": 2}, "Reserva maior"),
+    ],
+)
+def test_admin_refuses_impossible_cds(api: Api, sandbox: SandboxServer, row: dict, why: str) -> None:
+    sku_id = seed_catalog(api)["product"]["skus"][0]["id"]
+    with pytest.raises(SandboxAdminError, match=why):
+        sandbox.admin.set_fulfillment("MERCADO_LIVRE", sku_id, [row])

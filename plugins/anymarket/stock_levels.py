@@ -50,7 +50,9 @@ def read_stock_levels(
     deposit_mappings = (
         mapping.mappings_of(integration.id, "deposit") if settings.rule == "mapped_deposits" else {}
     )
-    resolved = stock_rules.deposit_targets(deposits, deposit_mappings, settings)
+    resolved = stock_rules.deposit_targets(
+        deposits, deposit_mappings, settings, fulfillment=fulfillment_deposit_codes(mapping, integration.id)
+    )
     skus = erp.query_frame("stock_skus")
     balances = erp.query_frame("stock_balances")
     reservations = erp.query_frame("stock_reservations") if settings.balance == "available" else None
@@ -69,3 +71,9 @@ def read_stock_levels(
         read_seconds=computing - started,
         compute_seconds=time.perf_counter() - computing,
     )
+
+
+def fulfillment_deposit_codes(mapping: MappingDatabase, integration_id: str) -> set[str]:
+    """The ERP deposits holding a marketplace's Full stock (``fulfillment_deposit`` mappings): no
+    stock rule counts them (:func:`anymarket.rules.send_stock.deposit_targets`)."""
+    return {str(row["value"]) for row in mapping.mappings_of(integration_id, "fulfillment_deposit").values()}

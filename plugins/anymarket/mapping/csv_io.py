@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 #: AnyMarket's order statuses (JSDK ``OrderStatus``) in lifecycle order: what the status mappings may name.
 ANYMARKET_ORDER_STATUSES = (*sorted(RANK, key=RANK.__getitem__), CANCELED)
+#: The ``marketplace`` values of ``GET /stocks/fulfillment/{marketplace}/{idSku}`` (the spec's enum).
+FULFILLMENT_MARKETPLACES = ("MERCADO_LIVRE", "B2W_NEW_API", "OUTROS")
 MAX_CELL = 200  # mappings.key / mappings.value are VARCHAR(200)
 MAX_ERRORS = 50  # enough to fix a file; a wholly wrong file would otherwise list every cell
 TRUE_WORDS = {"true", "yes", "sim", "1", "y", "s", "x"}
@@ -152,6 +154,12 @@ SPECS: dict[str, KindSpec] = {
             (Column("counts_toward_balance", boolean=True),),
         ),
         KindSpec(
+            "fulfillment_deposit",
+            "fulfillment_deposits.csv",
+            Column("anymarket_marketplace", choices=FULFILLMENT_MARKETPLACES),
+            Column("erp_deposit_code", erp="deposit"),
+        ),
+        KindSpec(
             "order_status_import",
             "order_statuses_import.csv",
             Column("anymarket_status", choices=ANYMARKET_ORDER_STATUSES, wildcard=True),
@@ -212,10 +220,11 @@ def spec_for(kind: str) -> KindSpec:
 def kind_of_file(file_name: str) -> str | None:
     """The kind a file name stands for: ``carriers.csv``, ``carrier.csv`` or ``loja1-carriers.csv``."""
     stem = PurePath(file_name).name.lower().removesuffix(".csv")
-    for spec in SPECS.values():
-        names = (spec.file_name.removesuffix(".csv"), spec.kind)
-        if stem in names or any(stem.endswith(f"-{n}") or stem.endswith(f"_{n}") for n in names):
-            return spec.kind
+    names = [(name, spec.kind) for spec in SPECS.values() for name in (spec.file_name[:-4], spec.kind)]
+    # Longest name first: ``fulfillment_deposits`` also ends with ``_deposits``.
+    for name, kind in sorted(names, key=lambda item: -len(item[0])):
+        if stem == name or stem.endswith((f"-{name}", f"_{name}")):
+            return kind
     return None
 
 

@@ -38,6 +38,10 @@ MAPPING_KINDS = {
     "variation_type": "ERP variation type → AnyMarket variation type name",
     "variation_value": "ERP 'type:value' → AnyMarket variation value",
     "deposit": "ERP deposit code → AnyMarket stockLocalId (attributes: counts_toward_balance)",
+    "fulfillment_deposit": (
+        "Full marketplace (MERCADO_LIVRE, B2W_NEW_API, OUTROS) → the ERP deposit code its fulfillment "
+        "stock is imported into (never sent back as the seller's stock)"
+    ),
     "order_status_import": "AnyMarket order status → ERP order status ('*' = default)",
     "order_status_export": "ERP order status → AnyMarket order status",
     "payment_method": "AnyMarket paymentMethodNormalized → ERP payment method code ('*' = default)",

@@ -166,12 +166,16 @@ class AnyMarketSendPricesOperator(AnyMarketBaseOperator):
     def _stock_rows(self) -> pd.DataFrame:
         """The stock rows send stock would send now (the quantity every ``PUT /stocks`` row needs)."""
         from anymarket.rules import send_stock as stock_rules
+        from anymarket.stock_levels import fulfillment_deposit_codes
 
         settings = self.integration
         deposits = self.erp.query_frame("list_deposits")
         mapped = settings.stock.rule == "mapped_deposits"
         deposit_mappings = self.mapping.mappings_of(settings.id, "deposit") if mapped else {}
-        targets = stock_rules.deposit_targets(deposits, deposit_mappings, settings.stock).targets
+        full = fulfillment_deposit_codes(self.mapping, settings.id)
+        targets = stock_rules.deposit_targets(
+            deposits, deposit_mappings, settings.stock, fulfillment=full
+        ).targets
         balances = self.erp.query_frame("stock_balances")
         reservations = (
             self.erp.query_frame("stock_reservations")

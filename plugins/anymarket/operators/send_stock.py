@@ -72,6 +72,8 @@ class AnyMarketSendStockOperator(AnyMarketBaseOperator):
             summary.note("deposits_not_mapped", label)
         for label in levels.deposits.not_counted:
             summary.note("deposits_not_counting", label)
+        for label in levels.deposits.fulfillment:
+            summary.note("deposits_full_not_sent", label)
         links = self.mapping.links_of(settings.id, "sku")
         sent_state, rejected_state = self._state(m.stock_sent), self._state(m.stock_rejected)
         read_seconds = time.perf_counter() - started - levels.compute_seconds

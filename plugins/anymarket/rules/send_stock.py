@@ -23,7 +23,7 @@ from anymarket.errors import ConfigurationError
 from anymarket.rules import changes
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from anymarket.settings import ProductSettings, StockSettings
 
@@ -43,25 +43,47 @@ class DepositTargets:
 
     ``targets`` has columns ``deposit_id`` and ``stock_local_id``; several deposits may feed one
     warehouse (their balances are summed). ``not_mapped``/``not_counted`` name the active deposits
-    the mapped-deposits rule leaves out, for the run summary.
+    the mapped-deposits rule leaves out, for the run summary; ``fulfillment`` the active deposits
+    holding a marketplace's Full stock, which no rule counts.
     """
 
     targets: pd.DataFrame
     not_mapped: list[str] = field(default_factory=list)
     not_counted: list[str] = field(default_factory=list)
+    fulfillment: list[str] = field(default_factory=list)
 
 
 def deposit_targets(
-    deposits: pd.DataFrame, deposit_mappings: dict[str, dict[str, Any]], stock: StockSettings
+    deposits: pd.DataFrame,
+    deposit_mappings: dict[str, dict[str, Any]],
+    stock: StockSettings,
+    *,
+    fulfillment: Collection[str] = (),
 ) -> DepositTargets:
     """Resolve the stock rule to ``deposit_id → stock_local_id`` (inactive deposits never count).
 
     :param deposits: the ``list_deposits`` query (``id, code, name, is_default, active``).
     :param deposit_mappings: ``MappingDatabase.mappings_of(integration, "deposit")``.
+    :param fulfillment: the codes of the ERP deposits mapped as a marketplace's Full stock
+        (``fulfillment_deposit`` mappings). They never count, under any rule: that stock sits in the
+        marketplace's warehouses and sells there only; sending it as the seller's own would sell
+        it twice.
     :raises ConfigurationError: when the rule selects no deposit at all — sending every SKU as 0
-        would empty the seller's listings, so the run stops and names the setting to fix.
+        would empty the seller's listings, so the run stops and names the setting to fix — or when
+        the default-deposit rule's deposit is a Full one.
     """
     active = deposits[deposits["active"].astype(int) == 1]
+    full = active["code"].astype(str).isin([str(code) for code in fulfillment])
+    full_labels = [
+        f"{name} ({code})" for name, code in zip(active["name"][full], active["code"][full], strict=True)
+    ]
+    active = active[~full]
+    if stock.rule == "default_deposit" and stock.default_deposit in set(map(str, fulfillment)):
+        raise ConfigurationError(
+            f"stock.default_deposit is {stock.default_deposit!r}, a deposit mapped as Full stock "
+            "(fulfillment_deposit mappings): its stock sits at the marketplace and is never sent as the "
+            "seller's. Name the seller's own deposit in the setting, or remove that mapping."
+        )
     if stock.rule == "default_deposit":
         if stock.default_deposit:
             chosen = active[active["code"].astype(str) == stock.default_deposit]
@@ -77,11 +99,11 @@ def deposit_targets(
                     "stock.rule is default_deposit, but the ERP has no active default deposit and "
                     "stock.default_deposit is not set: set it in the integrations file."
                 )
-        return DepositTargets(_targets(chosen["id"].iloc[:1], DEFAULT_WAREHOUSE))
+        return DepositTargets(_targets(chosen["id"].iloc[:1], DEFAULT_WAREHOUSE), fulfillment=full_labels)
     if stock.rule == "consolidated":
         if active.empty:
             raise ConfigurationError("stock.rule is consolidated, but the ERP has no active deposit.")
-        return DepositTargets(_targets(active["id"], DEFAULT_WAREHOUSE))
+        return DepositTargets(_targets(active["id"], DEFAULT_WAREHOUSE), fulfillment=full_labels)
 
     # mapped_deposits. A handful of deposits, not the catalog: a loop reads best here.
     ids: list[int] = []
@@ -107,7 +129,7 @@ def deposit_targets(
             "by hand."
         )
     targets = pd.DataFrame({"deposit_id": ids, "stock_local_id": locals_})
-    return DepositTargets(targets, not_mapped=not_mapped, not_counted=not_counted)
+    return DepositTargets(targets, not_mapped=not_mapped, not_counted=not_counted, fulfillment=full_labels)
 
 
 def _targets(deposit_ids: pd.Series, stock_local_id: str) -> pd.DataFrame:

@@ -27,6 +27,7 @@ SAMPLES: dict[str, list[tuple[str, str, dict[str, Any] | None]]] = {
         ("CD-SP", "501", {"counts_toward_balance": True}),
         ("CD-REC", "502", {"counts_toward_balance": False}),
     ],
+    "fulfillment_deposit": [("MERCADO_LIVRE", "CD-REC", None)],
     "order_status_import": [("PAID_WAITING_SHIP", "approved", None), ("*", "pending", None)],
     "order_status_export": [("faturado", "INVOICED", None)],
     "payment_method": [("CREDIT_CARD", "CARTAO", None), ("*", "PIX", None)],
@@ -345,7 +346,7 @@ def test_header_kind_delimiter_and_encoding_errors(db: MappingDatabase, erp: Erp
     assert errors_of(db, erp, ("transportadoras.csv", "a,b\n")) == [
         "transportadoras.csv: cannot tell the mapping kind from the file name (use one of categories.csv, "
         "brands.csv, attributes.csv, variation_types.csv, variation_values.csv, deposits.csv, "
-        "order_statuses_import.csv, order_statuses_export.csv, payment_methods.csv, carriers.csv, "
+        "fulfillment_deposits.csv, order_statuses_import.csv, order_statuses_export.csv, payment_methods.csv, carriers.csv, "
         "sales_channels.csv, intermediaries.csv)"
     ]
     assert errors_of(db, erp, ("x.csv", "a,b\n"), kind="shipping") == [
@@ -458,3 +459,19 @@ def test_intermediaries_csv_checks_the_cnpj_and_keeps_name_and_seller_id(
     row = db.mappings_of(IID, "intermediary")["SHOPEE"]
     assert row["value"] == "35.635.824/0001-12"
     assert row["attributes"] == {"intermediary_name": "Shopee", "seller_id": "987654"}
+
+
+def test_fulfillment_deposits_csv_names_a_full_marketplace_and_an_active_erp_deposit(
+    db: MappingDatabase, erp: ErpDatabase
+) -> None:
+    header = "anymarket_marketplace,erp_deposit_code\n"
+    assert errors_of(db, erp, ("fulfillment_deposits.csv", header + "mercado_livre,CD-REC\n")) == [
+        "fulfillment_deposits.csv line 2, column anymarket_marketplace: 'mercado_livre' is not one of "
+        "MERCADO_LIVRE, B2W_NEW_API, OUTROS"
+    ]
+    [error] = errors_of(db, erp, ("fulfillment_deposits.csv", header + "MERCADO_LIVRE,OLD\n"))
+    assert error.startswith("fulfillment_deposits.csv line 2, column erp_deposit_code: ") and "OLD" in error
+    run_import(db, erp, ("loja1-fulfillment_deposits.csv", header + "B2W_NEW_API,CD-REC\n"))
+    assert {k: v["value"] for k, v in db.mappings_of(IID, "fulfillment_deposit").items()} == {
+        "B2W_NEW_API": "CD-REC"
+    }

@@ -402,3 +402,78 @@ def test_batch_rows_reads_any_mask_as_booleans_and_refuses_one_of_another_length
     ].tolist() == ["C"]
     with pytest.raises(ValueError, match="may_wait has 2 values for 3 rows"):
         batch_rows(to_send, may_wait=[True, False], batch_size=2)
+
+
+# A Full deposit (the marketplace's warehouses, imported by fulfillment_stock): active, default-flagged
+# and mapped as counting, the worst case: every rule must still leave it out.
+FULL_DEPOSITS = pd.concat(
+    [
+        DEPOSITS.assign(is_default=0),
+        pd.DataFrame(
+            {"id": [9], "code": ["FULL-ML"], "name": ["Full Mercado Livre"], "is_default": [1], "active": [1]}
+        ),
+    ],
+    ignore_index=True,
+)
+FULL_MAPPINGS = {**MAPPINGS, "FULL-ML": {"value": "100", "attributes": COUNTS}}
+FULL_BALANCES = pd.concat([BALANCES, frame([(1, 9, 1000), (3, 9, 70)])], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("stock", "expected"),
+    [
+        # consolidated: every active deposit of the seller — A 10+5+2, B 3, C 0; never the 1000 at Full.
+        (StockSettings(rule="consolidated", balance="physical"), {("A", ""): 17, ("B", ""): 3, ("C", ""): 0}),
+        (StockSettings(rule="consolidated"), {("A", ""): 12, ("B", ""): 2, ("C", ""): 0}),
+        # mapped: SP+CWB → 100, REC → 200, Full mapped to 100 "counting" and still left out.
+        (
+            StockSettings(rule="mapped_deposits", balance="physical"),
+            {
+                ("A", "100"): 12,
+                ("A", "200"): 5,
+                ("B", "100"): 3,
+                ("B", "200"): 0,
+                ("C", "100"): 0,
+                ("C", "200"): 0,
+            },
+        ),
+        # default_deposit naming the seller's SP: the Full deposit's default flag is irrelevant.
+        (
+            StockSettings(rule="default_deposit", default_deposit="SP", balance="physical"),
+            {("A", ""): 10, ("B", ""): 3, ("C", ""): 0},
+        ),
+    ],
+)
+def test_a_full_deposit_is_never_counted(stock: StockSettings, expected: dict) -> None:
+    resolved = deposit_targets(FULL_DEPOSITS, FULL_MAPPINGS, stock, fulfillment={"FULL-ML"})
+    assert 9 not in set(resolved.targets["deposit_id"])
+    assert resolved.fulfillment == ["Full Mercado Livre (FULL-ML)"]
+    got = desired_stock(
+        skus=skus(),
+        balances=FULL_BALANCES,
+        reservations=RESERVATIONS,
+        targets=resolved.targets,
+        stock=stock,
+        products=ProductSettings(send_crossdocking=False),
+    )
+    assert {(r.sku_code, r.stock_local_id): r.quantity for r in got.itertuples()} == expected
+    # Without the Full mapping the same deposit would be counted: the exclusion is what keeps it out.
+    if stock.rule != "default_deposit":
+        counted = deposit_targets(FULL_DEPOSITS, FULL_MAPPINGS, stock).targets
+        assert 9 in set(counted["deposit_id"])
+
+
+@pytest.mark.parametrize(
+    ("stock", "match"),
+    [
+        # The Full deposit is the only one flagged default: the rule finds no default of the seller's.
+        (StockSettings(rule="default_deposit"), "no active default deposit"),
+        (StockSettings(rule="default_deposit", default_deposit="FULL-ML"), "mapped as Full stock"),
+    ],
+)
+def test_default_deposit_rule_refuses_a_full_deposit(stock: StockSettings, match: str) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        deposit_targets(FULL_DEPOSITS, FULL_MAPPINGS, stock, fulfillment={"FULL-ML"})
+    only_full = FULL_DEPOSITS[FULL_DEPOSITS["code"] == "FULL-ML"]
+    with pytest.raises(ConfigurationError, match="no active deposit"):
+        deposit_targets(only_full, {}, StockSettings(rule="consolidated"), fulfillment={"FULL-ML"})

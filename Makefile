@@ -46,6 +46,7 @@ SWITCH_SUITES := tests/anymarket/operators/test_import_orders.py tests/anymarket
 	tests/anymarket/operators/test_sync_order_status.py
 test-sandbox-switches: venv
 	SANDBOX_LIST_ORDER=oldest SANDBOX_CREATED_BEFORE=inclusive SANDBOX_PUT_MODE=strict SANDBOX_PRODUCT_REQUIRED=spec \
+		SANDBOX_KIT_COMPONENTS=object \
 		$(BIN)/python -m pytest -q $(SWITCH_SUITES) -k "not postgresql"
 
 demo: venv

@@ -11,9 +11,12 @@
   enforce — a ``POST /products`` without ``height``/``width``/``length``/``weight`` and a ``PUT
   /products/{id}`` without ``priceFactor``: ``lenient`` takes them (missing measures stored as 0, an
   omitted ``priceFactor`` left as it was), ``spec`` refuses them with a 422 naming the fields.
+- ``kit_components``: the shape of a product's ``kitComponents`` in answers — ``list`` (what clients
+  send and read) or ``object``, the export's type, which holds one component: the main one alone.
+  Requests are taken in either shape.
 
 Set through ``SANDBOX_LIST_ORDER`` / ``SANDBOX_CREATED_BEFORE`` / ``SANDBOX_PUT_MODE`` /
-``SANDBOX_PRODUCT_REQUIRED``, the
+``SANDBOX_PRODUCT_REQUIRED`` / ``SANDBOX_KIT_COMPONENTS``, the
 :class:`~anymarket_sandbox.config.SandboxSettings` fields of the same names, or ``PUT
 /_sandbox/behaviour``; ``POST /_sandbox/reset`` goes back to the settings' values.
 """
@@ -30,12 +33,14 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "created_before": ("exclusive", "inclusive"),
     "put_mode": ("lenient", "strict"),
     "product_required": ("lenient", "spec"),
+    "kit_components": ("list", "object"),
 }
 ENV = {
     "list_order": "SANDBOX_LIST_ORDER",
     "created_before": "SANDBOX_CREATED_BEFORE",
     "put_mode": "SANDBOX_PUT_MODE",
     "product_required": "SANDBOX_PRODUCT_REQUIRED",
+    "kit_components": "SANDBOX_KIT_COMPONENTS",
 }
 
 
@@ -45,6 +50,7 @@ class Behaviour:
     created_before: str = "exclusive"
     put_mode: str = "lenient"
     product_required: str = "lenient"
+    kit_components: str = "list"
 
     @classmethod
     def from_env(cls) -> Behaviour:

@@ -127,11 +127,17 @@ def product_images(account: Account, product_id: int) -> list[dict[str, Any]]:
 
 
 def render_product(
-    account: Account, product: dict[str, Any], skus: list[dict[str, Any]] | None = None
+    account: Account,
+    product: dict[str, Any],
+    skus: list[dict[str, Any]] | None = None,
+    *,
+    kit_shape: str = "list",
 ) -> dict[str, Any]:
-    """``skus``: the product's stored SKUs when the caller has them grouped (listings)."""
+    """``skus``: the product's stored SKUs when the caller has them grouped (listings); ``kit_shape``:
+    the ``kit_components`` behaviour (:func:`_render_kit`)."""
     out = {k: product.get(k) for k in PRODUCT_FIELDS}
     out["id"] = product["id"]
+    out["kitComponents"] = _render_kit(account, product.get("kitComponents"), kit_shape)
     if out.get("allowAutomaticSkuMarketplaceCreation") is None:
         out["allowAutomaticSkuMarketplaceCreation"] = True
     category = account.categories.get(product.get("categoryId"))
@@ -149,6 +155,74 @@ def render_product(
         skus = [s for s in account.skus.values() if s["productId"] == product["id"]]
     out["skus"] = [render_sku(account, s) for s in skus]
     return strip_none(out)
+
+
+# -- kits ---------------------------------------------------------------------------------------
+KIT_FIELDS = ("idSku", "stockLocalId", "percentage", "quantity", "isMainComponent")
+
+
+def _check_kit(account: Account, body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """A product's ``kitComponents``, stored as a list: the export types it as one object, clients send
+    a list — both are taken. Every component must be a SKU AnyMarket has (``idSku``, its id), with a
+    positive ``quantity``, at most once; ``None`` when the body has no kit (``[]`` clears one)."""
+    raw = body.get("kitComponents")
+    if raw is None:
+        return None
+    items = [raw] if isinstance(raw, dict) else raw
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise unprocessable(
+            "'kitComponents' deve ser uma lista de componentes {idSku, quantity}.",
+            [{"field": "kitComponents", "message": "formato inválido"}],
+        )
+    seen: set[int] = set()
+    stored = []
+    for index, item in enumerate(items):
+        field = f"kitComponents[{index}]"
+        try:
+            sku_id = int(str(item.get("idSku")))
+        except ValueError:
+            sku_id = -1
+        if sku_id not in account.skus:
+            raise unprocessable(
+                f"Componente do kit não encontrado: SKU '{item.get('idSku')}'.",
+                [{"field": f"{field}.idSku", "message": "SKU inexistente"}],
+            )
+        if sku_id in seen:
+            raise unprocessable(
+                f"SKU '{sku_id}' repetido no kit.", [{"field": f"{field}.idSku", "message": "duplicado"}]
+            )
+        seen.add(sku_id)
+        quantity = item.get("quantity")
+        if not isinstance(quantity, int | float) or isinstance(quantity, bool) or quantity <= 0:
+            raise unprocessable(
+                f"Quantidade inválida do componente '{sku_id}' no kit.",
+                [{"field": f"{field}.quantity", "message": "deve ser maior que zero"}],
+            )
+        percentage = item.get("percentage")
+        if percentage is not None and (
+            not isinstance(percentage, int | float)
+            or isinstance(percentage, bool)
+            or not 0 <= percentage <= 100
+        ):
+            raise unprocessable(
+                f"Porcentagem inválida do componente '{sku_id}' no kit.",
+                [{"field": f"{field}.percentage", "message": "deve estar entre 0 e 100"}],
+            )
+        stored.append({**{k: item.get(k) for k in KIT_FIELDS}, "idSku": str(sku_id)})
+    if stored and not any(item.get("isMainComponent") for item in stored):
+        stored[0]["isMainComponent"] = True  # a kit always has a main component
+    return stored
+
+
+def _render_kit(account: Account, stored: list[dict[str, Any]] | None, shape: str) -> Any:
+    """The kit as answered: a list (what clients see), or — ``kit_components`` behaviour ``object`` —
+    the main component alone, as the export's schema types it (``None`` for no kit)."""
+    if not stored:
+        return None
+    items = [strip_none(dict(item)) for item in stored if int(item["idSku"]) in account.skus]
+    if shape == "object":
+        return next((item for item in items if item.get("isMainComponent")), items[0] if items else None)
+    return items
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -205,6 +279,10 @@ def _check_product_fields(
 
 
 MEASURES = ("height", "width", "length", "weight")
+
+
+def _kit_shape(request: Request) -> str:
+    return str(sandbox_of(request).behaviour.snapshot().kit_components)
 
 
 def _spec_required(request: Request) -> bool:
@@ -423,7 +501,11 @@ async def list_products(
             ]
         products = sort_items(request, products, default_key=lambda p: p["id"])
         return JSONResponse(
-            paged(request, products, lambda p: render_product(account, p, skus_of.get(p["id"], [])))
+            paged(
+                request,
+                products,
+                lambda p: render_product(account, p, skus_of.get(p["id"], []), kit_shape=_kit_shape(request)),
+            )
         )
 
 
@@ -452,7 +534,9 @@ async def create_product(request: Request) -> JSONResponse:
         for index, image in enumerate(images):
             require(image, ["url"], prefix=f"images[{index}].")
             _check_image_index(image.get("index"), len(images), f"images[{index}].index")
+        kit = _check_kit(account, body)
         product = {k: body.get(k) for k in PRODUCT_FIELDS}
+        product["kitComponents"] = kit
         product.setdefault("definitionPriceScope", "SKU")
         product["definitionPriceScope"] = product["definitionPriceScope"] or "SKU"
         product["isProductActive"] = body.get("isProductActive", True)
@@ -475,14 +559,16 @@ async def create_product(request: Request) -> JSONResponse:
         for image in images:
             _add_image(sb, account, product["id"], image, added)
         _ensure_main_image(account, product["id"], added)
-        return JSONResponse(render_product(account, product), status_code=201)
+        return JSONResponse(render_product(account, product, kit_shape=_kit_shape(request)), status_code=201)
 
 
 @router.get("/products/{product_id}")
 async def get_product(request: Request, product_id: str) -> JSONResponse:
     account = account_of(request)
     with sandbox_of(request).state.lock:
-        return JSONResponse(render_product(account, _product(account, product_id)))
+        return JSONResponse(
+            render_product(account, _product(account, product_id), kit_shape=_kit_shape(request))
+        )
 
 
 @router.put("/products/{product_id}")
@@ -506,14 +592,17 @@ async def update_product(request: Request, product_id: str) -> JSONResponse:
                 "O fator de preço (priceFactor) é obrigatório.",
                 [{"field": "priceFactor", "message": "obrigatório"}],
             )
+        kit = _check_kit(account, body)
         for key in PRODUCT_FIELDS:
             if key in body:
                 product[key] = body[key]
+        if "kitComponents" in body:
+            product["kitComponents"] = kit
         if category_id is not None:
             product["categoryId"] = category_id
         if brand_id is not None:
             product["brandId"] = brand_id
-        return JSONResponse(render_product(account, product))
+        return JSONResponse(render_product(account, product, kit_shape=_kit_shape(request)))
 
 
 # -- skus ---------------------------------------------------------------------------------------

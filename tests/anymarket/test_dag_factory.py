@@ -26,6 +26,7 @@ def test_demo_dags_load_without_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sorted(bag.dag_ids) == [
         "anymarket_demo__check_erp",
         "anymarket_demo__check_images",
+        "anymarket_demo__fulfillment_stock",
         "anymarket_demo__import_catalog",
         "anymarket_demo__import_orders",
         "anymarket_demo__install_deposits",
@@ -67,6 +68,7 @@ def test_each_integration_gets_its_own_dags(monkeypatch: pytest.MonkeyPatch, tmp
     assert sorted(bag.dag_ids) == [
         "anymarket_loja1__check_erp",
         "anymarket_loja1__check_images",
+        "anymarket_loja1__fulfillment_stock",
         "anymarket_loja1__import_catalog",
         "anymarket_loja1__import_orders",
         "anymarket_loja1__install_deposits",

@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "low",
         ("anymarket", "anymarket.vocabulary", "anymarket.errors", "anymarket.summary", "anymarket.provider"),
     ),
-    ("rules", ("anymarket.rules",)),
+    ("rules", ("anymarket.rules", "anymarket.fulfillment.rules")),
     (
         "services",
         (
@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "anymarket.erp",
             "anymarket.catalog",
             "anymarket.listings",
+            "anymarket.fulfillment",
             "anymarket.panel",
             "anymarket.orders",
             "anymarket.callbacks",

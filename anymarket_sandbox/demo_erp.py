@@ -72,6 +72,7 @@ TABLES: tuple[str, ...] = (
     "products",
     "skus",
     "sku_variations",
+    "kit_components",
     "product_images",
     "product_attributes",
     "price_lists",
@@ -518,6 +519,12 @@ _PRICE_STEP = {"GG": 1.05, "XG": 1.08, "Casal": 1.08, "Queen": 1.15, "King": 1.2
 # ---------------------------------------------------------------------------- the generator
 
 
+def demo_kits(products: int) -> int:
+    """How many kit products a demo ERP of ``products`` products adds to them: one from 50 products
+    (below that none, so the small ERPs of many tests keep exactly their products)."""
+    return 1 if products >= 50 else 0
+
+
 class _DemoBuilder:
     """Builds every demo row in memory, with explicit ids, from one seeded random generator."""
 
@@ -537,7 +544,9 @@ class _DemoBuilder:
     def build(self) -> dict[str, list[dict[str, Any]]]:
         self._reference_data()
         self._catalog()
+        self._kits()
         self._prices()
+        self._kit_prices()
         self._stock()
         self._customers()
         self._orders()
@@ -686,6 +695,76 @@ class _DemoBuilder:
                     }
                 )
             self._images(product_id, code, color_image_sku, rng)
+
+    def _kits(self) -> None:
+        """:func:`demo_kits` kits: two of one simple product and one of another, sold as a product of
+        its own. Drawn without the seeded generator, so every other row is the same with or without
+        kits."""
+        simple = [
+            sku
+            for sku in self.skus
+            if sku["active"] and not sku["made_to_order"] and "-" not in sku["code"]
+        ]
+        products = {row["code"]: row for row in self.rows["products"]}
+        self.kit_skus: list[dict[str, Any]] = []
+        for number in range(1, min(demo_kits(self.n_products), len(simple) // 2) + 1):
+            first, second = simple[2 * number - 2], simple[2 * number - 1]
+            base = products[first["code"]]
+            name = f"Kit {products[first['code']]['name']} x2 + {products[second['code']]['name']}"[:150]
+            code = f"KIT{number:03d}"
+            product_id = self._add(
+                "products",
+                **{
+                    **{k: v for k, v in base.items() if k not in ("id", "code", "name", "description")},
+                    "code": code,
+                    "name": name,
+                    "description": f"{name}.\nKit com 2 unidades de um produto e 1 de outro.",
+                    "has_variations": False,
+                    "active": True,
+                    "video_url": None,
+                },
+            )
+            sell = _price((2 * first["sell_price"] + second["sell_price"]) * 0.95)  # a kit costs less
+            kit_id = self._add(
+                "skus",
+                product_id=product_id,
+                code=code,
+                name=name,
+                ean=self._next_ean(),
+                height_cm=base["height_cm"],
+                width_cm=base["width_cm"],
+                length_cm=base["length_cm"],
+                weight_kg=base["weight_kg"],
+                made_to_order=False,
+                crossdocking_days=0,
+                cost_price=round(2 * first["cost_price"] + second["cost_price"], 2),
+                sell_price=sell,
+                list_price=_price(sell * 1.2),
+                active=True,
+            )
+            self.kit_skus.append({"id": kit_id, "sell_price": sell, "list_price": _price(sell * 1.2)})
+            self._add("kit_components", kit_sku_id=kit_id, component_sku_id=first["id"], quantity=2)
+            self._add("kit_components", kit_sku_id=kit_id, component_sku_id=second["id"], quantity=1)
+            self._add(
+                "product_images",
+                product_id=product_id,
+                sku_id=None,
+                position=1,
+                url=f"{IMAGE_BASE_URL}/{code.lower()}-1.jpg",
+                is_main=True,
+            )
+
+    def _kit_prices(self) -> None:
+        """The kits in the marketplace price list too (after every other SKU's row: same ids)."""
+        price_list_id = self.rows["price_lists"][0]["id"]
+        for kit in self.kit_skus:
+            self._add(
+                "price_list_items",
+                price_list_id=price_list_id,
+                sku_id=kit["id"],
+                sell_price=_price(kit["sell_price"] * 1.12),
+                list_price=_price(kit["list_price"] * 1.12),
+            )
 
     @staticmethod
     def _description(name: str, family: _Family, warranty: int, rng: random.Random) -> str:

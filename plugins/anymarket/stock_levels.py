@@ -41,7 +41,9 @@ class StockLevels:
 def read_stock_levels(
     *, erp: ErpDatabase, mapping: MappingDatabase, integration: IntegrationConfig
 ) -> StockLevels:
-    """Read balances, reservations, SKUs and deposits from the ERP and apply the stock rules."""
+    """Read balances, reservations, SKUs, deposits and kits from the ERP and apply the stock rules
+    (a kit's stock derived from its components', :func:`anymarket.rules.kits.kit_stock`)."""
+    from anymarket.rules import kits as kit_rules
     from anymarket.rules import send_stock as stock_rules
 
     started = time.perf_counter()
@@ -65,6 +67,8 @@ def read_stock_levels(
         stock=settings,
         products=integration.products,
     )
+    # A kit's rows come from its components' (the minimum over them of amount / quantity per kit).
+    desired = kit_rules.kit_stock(desired, erp.query_frame("kit_components"), skus, settings)
     return StockLevels(
         desired=desired,
         deposits=resolved,

@@ -23,6 +23,7 @@ from anymarket_sandbox.demo_erp import (
     DEMO_DEPOSITS,
     SELLER_CNPJ,
     TABLES,
+    demo_kits,
     demo_sku_codes,
     ean13_check_digit,
     is_valid_cnpj,
@@ -81,12 +82,16 @@ def test_check_digit_helpers() -> None:
 def test_seed_counts(seeded_erp: ErpDatabase, small_demo_products: int) -> None:
     counts = seed_demo_erp(seeded_erp, products=small_demo_products, seed=7)
     assert counts["skipped"] == 1  # second run: nothing written
-    assert counts["products"] == small_demo_products
+    kits = demo_kits(small_demo_products)  # kit products, two components each
+    assert kits == 1
+    assert counts["products"] == small_demo_products + kits
+    assert counts["kit_components"] == 2 * kits
     assert counts["deposits"] == 3
     assert counts["carriers"] == 4
     assert counts["price_lists"] == 1
     assert counts["skus"] > small_demo_products  # parents have several children
-    assert counts["stock_balances"] == counts["skus"] * 3  # one row per SKU x deposit
+    # One row per SKU x deposit, kits aside: their stock is derived from their components'.
+    assert counts["stock_balances"] == (counts["skus"] - kits) * 3
     assert counts["price_list_items"] == counts["skus"]
     for table in TABLES:
         assert counts[table] > 0, table
@@ -153,7 +158,7 @@ def test_images_attributes_and_categories(shared_seeded_erp: ErpDatabase, small_
     images = _rows(shared_seeded_erp, "SELECT * FROM product_images")
     assert all(i["url"].startswith("https://img.example.com/") for i in images)
     mains = Counter(i["product_id"] for i in images if i["is_main"])
-    assert set(mains.values()) == {1} and len(mains) == small_demo_products
+    assert set(mains.values()) == {1} and len(mains) == small_demo_products + demo_kits(small_demo_products)
     assert any(i["sku_id"] is not None for i in images)  # per-colour variation images
 
     attributes = defaultdict(dict)
@@ -279,7 +284,7 @@ def test_same_seed_same_rows_other_seed_other_rows(tmp_path: Path) -> None:
 def test_default_size_is_a_few_hundred_products(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'erp.db'}"
     counts = seed_demo_erp(url)
-    assert counts["products"] == 300 and counts["skipped"] == 0
+    assert counts["products"] == 300 + demo_kits(300) and counts["skipped"] == 0
     assert 600 <= counts["skus"] <= 2000
     assert len(demo_sku_codes(url)) > 500
 

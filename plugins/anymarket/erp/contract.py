@@ -135,6 +135,14 @@ CONTRACT: tuple[Query, ...] = (
         "`stock_reservations.sql`",
         returns=_cols("sku_id:integer deposit_id:integer quantity:number"),
     ),
+    Query(
+        "kit_components",
+        "`kit_components.sql`",
+        returns=_cols(
+            "kit_sku_id:integer kit_code:text kit_product_code:text component_sku_id:integer "
+            "component_code:text quantity:number component_sell_price:number"
+        ),
+    ),
     # ---------------------------------------------------------------- send prices
     Query("price_lists", _PRICES, returns=_cols("id:integer code:text name:text active:flag")),
     Query(

@@ -50,7 +50,7 @@ def test_the_reference_erp_passes_and_is_left_unchanged(seeded_erp: ErpDatabase)
     assert [f.query for f in report.files] == [entry.name for entry in CONTRACT]
     # The writes made an order the status reads found, so even their column types were checked.
     read_back = ("status_changed_orders", "status_order_parts", "order_find_by_anymarket_id")
-    read_back += ("order_items_of",)
+    read_back += ("order_items_of", "kit_components")
     for name in read_back:
         assert report.file(name).rows_checked >= 1, name
     assert _counts(seeded_erp) == before

@@ -336,6 +336,22 @@ CREATE TABLE IF NOT EXISTS sales_order_items (
 
 -- ---------------------------------------------------------------- stock
 
+-- A kit ("kit", "composição"): a SKU sold as a set of other SKUs. Its stock is derived from its
+-- components' (never its own balance rows) and an order for it reserves the components.
+CREATE TABLE IF NOT EXISTS kit_components (
+    id                BIGINT AUTO_INCREMENT PRIMARY KEY,
+    kit_sku_id        BIGINT        NOT NULL,
+    component_sku_id  BIGINT        NOT NULL,
+    quantity          NUMERIC(15,3) NOT NULL DEFAULT 1 CHECK (quantity > 0),
+    created_at        DATETIME(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    updated_at        DATETIME(6)   NOT NULL DEFAULT CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6),
+    UNIQUE (kit_sku_id, component_sku_id),
+    CHECK (kit_sku_id <> component_sku_id),
+    FOREIGN KEY (kit_sku_id) REFERENCES skus (id) ON DELETE CASCADE,
+    FOREIGN KEY (component_sku_id) REFERENCES skus (id),
+    INDEX ix_kit_components_component (component_sku_id)
+) ENGINE=InnoDB;
+
 CREATE TABLE IF NOT EXISTS stock_balances (
     id          BIGINT AUTO_INCREMENT PRIMARY KEY,
     sku_id      BIGINT NOT NULL,

@@ -308,6 +308,20 @@ CREATE TABLE IF NOT EXISTS sales_order_payments (
 
 -- ---------------------------------------------------------------- stock
 
+-- A kit ("kit", "composição"): a SKU sold as a set of other SKUs. Its stock is derived from its
+-- components' (never its own balance rows) and an order for it reserves the components.
+CREATE TABLE IF NOT EXISTS kit_components (
+    id                INTEGER PRIMARY KEY,
+    kit_sku_id        INTEGER       NOT NULL REFERENCES skus (id) ON DELETE CASCADE,
+    component_sku_id  INTEGER       NOT NULL REFERENCES skus (id),
+    quantity          NUMERIC(15,3) NOT NULL DEFAULT 1 CHECK (quantity > 0),
+    created_at        TIMESTAMP     NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    updated_at        TIMESTAMP     NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+    UNIQUE (kit_sku_id, component_sku_id),
+    CHECK (kit_sku_id <> component_sku_id)
+);
+CREATE INDEX IF NOT EXISTS ix_kit_components_component ON kit_components (component_sku_id);
+
 CREATE TABLE IF NOT EXISTS stock_balances (
     id          INTEGER PRIMARY KEY,
     sku_id      INTEGER       NOT NULL REFERENCES skus (id) ON DELETE CASCADE,

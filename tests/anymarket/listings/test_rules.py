@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from anymarket.listings.rules import changes, health, parse_listing
@@ -100,3 +102,45 @@ def test_changes_write_only_new_or_different_and_delete_the_gone() -> None:
     nothing = changes({"1": a.data_hash}, [a])
     assert (nothing.write, nothing.delete, nothing.unchanged) == ([], [], 1)
     assert changes({}, []).write == [] and changes({"1": "h"}, []).delete == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("field", "column", "limit"),
+    [
+        ("publicationStatus", "publication_status", 20),
+        ("marketPlace", "marketplace", 40),
+        ("accountName", "account_name", 200),
+        ("idInMarketplace", "id_in_marketplace", 255),
+        ("marketplaceStatus", "marketplace_status", 255),
+        ("permalink", "permalink", 2000),
+    ],
+)
+def test_each_text_is_cut_to_its_column_exactly(field: str, column: str, limit: int) -> None:
+    assert parse_listing("S", "1", item(**{field: "x" * limit})).row[column] == "x" * limit
+    assert parse_listing("S", "1", item(**{field: "y" * (limit + 50)})).row[column] == "y" * limit
+
+
+def test_a_refused_listing_is_an_error_whatever_its_warnings() -> None:
+    assert parse_listing("S", "1", item(publicationStatus="UNPUBLISHED")).row["health"] == "error"
+    assert (
+        parse_listing("S", "1", item(publicationStatus="CORRUPTED", warnings=["w"])).row["health"] == "error"
+    )
+
+
+def test_the_hash_keeps_its_format() -> None:
+    """Stored hashes are compared with new ones: a change of format would rewrite every listing once."""
+    listing = parse_listing("SKU-ç", "55", item(accountName="Loja São João", warnings=["Sem EAN", "Título"]))
+    # Compact JSON of the FIELDS values in order, non-ASCII kept as UTF-8.
+    text = (
+        '["SKU-ç","55","MERCADO_LIVRE","Loja São João",null,"ACTIVE",null,"warning",'
+        '["Sem EAN","Título"],null]'
+    )
+    assert listing.data_hash == hashlib.sha256(text.encode()).hexdigest()
+    assert listing.data_hash == "51cc53119df39dc150e26da7e4b5db1a0333d2634dd6ba00dee9674520000fcf"
+
+
+def test_changes_counts_every_unchanged_listing_and_reads_past_a_duplicate() -> None:
+    a, b, c = (parse_listing("S", "1", item(id=n)) for n in (1, 2, 3))
+    duplicate_a = parse_listing("S", "1", item(id=1, warnings=["dup"]))
+    diff = changes({"1": a.data_hash, "2": b.data_hash}, [a, duplicate_a, b, c])
+    assert diff.unchanged == 2 and [x.listing_id for x in diff.write] == ["3"] and diff.delete == []

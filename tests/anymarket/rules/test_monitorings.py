@@ -60,7 +60,36 @@ def test_body_follows_the_spec_and_cuts_texts() -> None:
 
 
 def test_a_naive_time_is_refused() -> None:
-    with pytest.raises(ValueError, match="must carry a timezone"):
+    with pytest.raises(ValueError, match=r"^monitoring times must carry a timezone \(AnyMarket's createdAt"):
         monitoring_body(
             None, partner_id="order:1", origin="o", at=datetime(2026, 1, 1), status="PENDING", message="m"
         )
+
+
+def body(partner_id: str = "order:1", *, origin: str = "o", message: str = "m") -> dict[str, str]:
+    return monitoring_body(
+        None, partner_id=partner_id, origin=origin, at=AT, status="PENDING", message=message
+    )
+
+
+@pytest.mark.parametrize(
+    ("partner_id", "expected"),
+    [
+        ("order:1", "ALERT"),
+        ("product:A:B", "ALERT"),  # a code with a colon: the kind is before the first one
+        ("run:send_stock", "INTERNAL_ERROR"),
+        ("run:a:b", "INTERNAL_ERROR"),
+        ("other:1", "ALERT"),  # a kind the table does not know is a person's to look at
+        ("nocolon", "ALERT"),
+    ],
+)
+def test_the_type_follows_the_kind_before_the_first_colon(partner_id: str, expected: str) -> None:
+    assert body(partner_id)["type"] == expected
+
+
+def test_texts_are_cut_at_the_specs_limits_and_not_before() -> None:
+    assert body(message="m" * 500)["message"] == "m" * 500  # exactly the limit: kept whole
+    assert body(message="m" * 501)["message"] == "m" * 499 + "…"
+    assert body(origin="o" * 100)["origin"] == "o" * 100
+    assert body(origin="o" * 101)["origin"] == "o" * 99 + "…"
+    assert body("order:" + "9" * 300)["partnerId"] == "order:" + "9" * 244  # 250 characters

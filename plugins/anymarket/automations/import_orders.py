@@ -37,7 +37,7 @@ AUTOMATION = Automation(
         "anymarket.orders.status_state",
         "anymarket.callbacks.inbox",
     ),
-    rules=("anymarket.orders.validation", "anymarket.orders.fiscal"),
+    rules=("anymarket.orders.validation", "anymarket.orders.fiscal", "anymarket.rules.kits"),
     erp_queries=(
         "order_reference_data",
         "list_deposits",
@@ -48,6 +48,7 @@ AUTOMATION = Automation(
         "order_insert_payment",
         "order_insert_item",
         "order_reserve_stock",
+        "kit_components",
         "order_items_of",
         "order_update_status",
         "order_update_shipping",
@@ -93,7 +94,8 @@ feed** (`GET /orders/feeds`, read until drained) and **backfill**
 `orders.cutoff_date`). Once a day the last `orders.reconcile_days` days are listed again.
 
 Each order, in one ERP transaction: the customer (by CPF/CNPJ), one sales order per shipping deposit
-(Multi-CD, codes `AM-<id>`, `AM-<id>-2`…), items and stock reservations, and what the ERP needs to
+(Multi-CD, codes `AM-<id>`, `AM-<id>-2`…), items and stock reservations (an item that is a kit stays
+the kit, and reserves its components: item quantity x each one's quantity per kit), and what the ERP needs to
 invoice it untouched: the natureza de operação by rule (`orders.contributor_sales_operation` for a
 buyer with a state tax id, `orders.sales_operation_by_channel`, `orders.default_sales_operation`),
 the intermediador of a marketplace sale (the `intermediary` mapping: CNPJ and name; the seller's id

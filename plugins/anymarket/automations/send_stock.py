@@ -38,8 +38,8 @@ AUTOMATION = Automation(
     add_tasks=_add_tasks,
     operator="anymarket.operators.send_stock",
     helpers=("anymarket.stock_levels",),
-    rules=("anymarket.rules.send_stock", "anymarket.rules.changes"),
-    erp_queries=("list_deposits", "stock_skus", "stock_balances", "stock_reservations"),
+    rules=("anymarket.rules.send_stock", "anymarket.rules.changes", "anymarket.rules.kits"),
+    erp_queries=("list_deposits", "stock_skus", "stock_balances", "stock_reservations", "kit_components"),
     state_tables=("stock_sent", "stock_rejected", "links", "mappings"),
     params={
         "full_resend": Param(
@@ -65,6 +65,10 @@ from what AnyMarket last accepted, as `PUT /stocks` arrays of the connection's `
   Quantities are whole units, never negative; inactive SKUs are sent as 0.
 - `cost` per `products.cost_field`; `additionalTime` = crossdocking days when
   `products.send_crossdocking`.
+- **Kits** (the ERP's `kit_components`): a kit's quantity in each warehouse is the minimum over its
+  components of ⌊component quantity / quantity per kit⌋, each component's quantity under the rules
+  above; then the kit's own safety stock and active flag apply. Its own balance is never read. A
+  component's change re-sends its kits' rows too (only those that changed).
 
 A new product's creation carries its stock in AnyMarket's default warehouse (recorded as sent), so
 a new SKU costs no stock request of its own — except under `mapped_deposits`, where the creation

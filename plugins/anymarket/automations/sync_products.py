@@ -33,7 +33,7 @@ AUTOMATION = Automation(
         "anymarket.catalog.images",
         "anymarket.stock_levels",
     ),
-    rules=("anymarket.catalog.payload", "anymarket.rules.send_stock"),
+    rules=("anymarket.catalog.payload", "anymarket.rules.send_stock", "anymarket.rules.kits"),
     erp_queries=(
         "product_changed",
         "product_rows",
@@ -48,6 +48,8 @@ AUTOMATION = Automation(
         "stock_skus",
         "stock_balances",
         "stock_reservations",
+        # Kits go with their components (kitComponents), and carry their derived stock.
+        "kit_components",
     ),
     state_tables=(
         "product_sync",
@@ -116,6 +118,13 @@ and a run whose lane is spent ends waiting, the next one continuing where it sto
   marketplaces quote freight from them, so no default is made up.
   A product is marked synced only once AnyMarket accepted every piece, so a run stopped half-way
   (budget, outage) is continued by the next one without repeating what was accepted.
+- **Kits** (the ERP's `kit_components`; a kit product has one SKU): sent with AnyMarket's
+  `kitComponents` — each component's AnyMarket SKU id, its quantity per kit, its share of the kit's
+  price (`percentage`, from the components' prices) and the main component (the largest share).
+  Kits are looked at on every run, after their components: one whose components are not on AnyMarket
+  yet waits (summary `kit_waiting`, `kits_waiting` naming the missing SKUs; nothing sent) and goes on
+  the run after they are; a changed composition is sent as a product `PUT`. A product holding a kit
+  SKU among others is refused, naming them.
 - **Inactive**: a product inactive in the ERP that was never sent is not created; a synced product
   made inactive is sent with `isProductActive: false` and its SKUs with `active: false`.
 

@@ -32,7 +32,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -511,6 +511,26 @@ def build_payload(
         images=_images(product, settings, translation) if settings.send_images != "no" else (),
         send_images=settings.send_images,
         incomplete=incomplete_message(product, missing) if missing else None,
+    )
+
+
+def with_kit(payload: ProductPayload, kit_components: list[dict[str, Any]]) -> ProductPayload:
+    """``payload`` of a kit product: its product body (``POST`` and ``PUT``) carries AnyMarket's
+    ``kitComponents`` (:func:`anymarket.rules.kits.kit_components_body`), so the hashes change — and the
+    kit is sent again — whenever its composition or a component's AnyMarket id changes."""
+    return replace(payload, product={**payload.product, "kitComponents": kit_components})
+
+
+def kit_sku_problem(product: ErpProduct, kit_codes: Iterable[str]) -> str | None:
+    """Why a product holding kit SKUs cannot be sent as an AnyMarket kit, or ``None``: AnyMarket's kit is
+    the product (``kitComponents`` is a product field), so a kit product has exactly one SKU."""
+    kits = [sku.code for sku in product.skus if sku.code in set(kit_codes)]
+    if not kits or len(product.skus) == 1:
+        return None
+    return (
+        f"product {product.code} holds kit SKU(s) {', '.join(kits)} among {len(product.skus)} SKUs: on "
+        "AnyMarket a kit is a product of one SKU (kitComponents belong to the product). Move each kit to "
+        "a product of its own in the ERP; the product is sent on the first run after it changes."
     )
 
 

@@ -135,6 +135,23 @@ class CatalogState:
                 states[refused.product_code].rejected_hash = refused.data_hash
         return states
 
+    def sku_links(self, sku_codes: list[str]) -> dict[str, str]:
+        """``{ERP SKU code: AnyMarket SKU id}`` of those of ``sku_codes`` that are on AnyMarket (a kit's
+        components are addressed by these ids)."""
+        links = m.links.c
+        found: dict[str, str] = {}
+        with self.mapping.engine.connect() as conn:
+            for start in range(0, len(sku_codes), 500):
+                for row in conn.execute(
+                    sa.select(links.erp_id, links.anymarket_id).where(
+                        links.integration_id == self.integration_id,
+                        links.entity_type == "sku",
+                        links.erp_id.in_(sku_codes[start : start + 500]),
+                    )
+                ):
+                    found[row.erp_id] = str(row.anymarket_id)
+        return found
+
     # -- writing ------------------------------------------------------------------------------------
 
     def link_product(self, code: str, anymarket_id: str, product_hash: str | None, conn: Connection) -> None:

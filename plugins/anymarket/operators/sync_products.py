@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from anymarket.catalog.payload import ErpProduct, Translation
-    from anymarket.catalog.state import ProductState
+    from anymarket.catalog.state import CatalogState, ProductState
     from anymarket.catalog.sync import ProductSyncer
     from anymarket.catalog.taxonomy import Taxonomy
+    from anymarket.rules.kits import KitPart
     from anymarket.summary import RunSummary
 
 CURSOR = "products_changed_at"
@@ -26,6 +27,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Products read from the ERP and handled together: bounds memory on any catalog size.
 CHUNK = 200
 OUTCOMES = ("created", "adopted", "updated", "unchanged", "rejected")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Kits:
+    """The ERP's kits: components by kit SKU code, and the codes of the products holding them."""
+
+    parts: dict[str, tuple[KitPart, ...]]
+    products: set[str]
 
 
 class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
@@ -76,6 +85,14 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             summary.set("product_code", product_code)
 
         codes, newest = self._candidates(product_code, full_sync, summary)
+        kits = self._kits()
+        if product_code is None and kits.parts:
+            # Every kit product is looked at on every run, after the other products: one waiting for its
+            # components goes once they are on AnyMarket (created earlier in this very run, often),
+            # and a changed composition is seen though no product row moved. An unchanged kit costs
+            # ERP reads only: its data hash matches and nothing is sent.
+            kit_products = set(kits.products)
+            codes = [c for c in codes if c not in kit_products] + sorted(kit_products)
         summary.count("considered", len(codes))
         self.log.info("%d product(s) to look at", len(codes))
         state = CatalogState(self.mapping, self.integration.id)
@@ -109,9 +126,19 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
                     "that code): check the code and trigger again."
                 )
             states = state.load({p.code: [s.code for s in p.skus] for p in products})
+            products.sort(key=lambda p: p.code in kits.products)  # kits after their components
             for product in products:
                 assert translation is not None
-                outcome = self._sync_one(product, states[product.code], taxonomy, syncer, translation, force)
+                outcome = self._sync_one(
+                    product,
+                    states[product.code],
+                    taxonomy,
+                    syncer,
+                    translation,
+                    force,
+                    kits=kits,
+                    state=state,
+                )
                 summary.count(outcome)
                 assert progress is not None
                 progress.advance()
@@ -135,6 +162,12 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             return None
         return levels.default_warehouse_amounts()
 
+    def _kits(self) -> _Kits:
+        """Every kit's components (``kit_components``), by kit SKU code, and the kit products' codes."""
+        from anymarket.rules.kits import kits_from_rows
+
+        rows = self.erp.query("kit_components")
+        return _Kits(parts=kits_from_rows(rows), products={str(r["kit_product_code"]) for r in rows})
 
     def _candidates(
         self, product_code: str | None, full_sync: bool, summary: RunSummary
@@ -188,9 +221,13 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
         syncer: ProductSyncer,
         translation: Translation,
         force: bool,
+        *,
+        kits: _Kits,
+        state: CatalogState,
     ) -> str:
-        from anymarket.catalog.payload import build_payload, stable_hash
+        from anymarket.catalog.payload import build_payload, kit_sku_problem, stable_hash, with_kit
         from anymarket.catalog.taxonomy import TaxonomyProblem
+        from anymarket.rules.kits import kit_components_body
 
         if current.anymarket_id is None and not product.active:
             return "skipped_inactive"  # never sent and inactive: nothing to tell AnyMarket
@@ -203,6 +240,9 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             brand_id = taxonomy.brand_id(product.brand_code)
             category_id = taxonomy.category_id(product.category_code)
             taxonomy.ensure_variations(product.variation_pairs(), translation)
+            kit_problem = kit_sku_problem(product, kits.parts)
+            if kit_problem:
+                raise TaxonomyProblem(kit_problem)
         except TaxonomyProblem as problem:
             syncer.reject(product.code, erp_hash, status=problem.status, message=problem.message)
             return "rejected"
@@ -213,4 +253,17 @@ class AnyMarketSyncProductsOperator(AnyMarketBaseOperator):
             settings=self.integration.products,
             translation=translation,
         )
+        parts = next((kits.parts[sku.code] for sku in product.skus if sku.code in kits.parts), None)
+        if parts is not None and product.active:
+            body, missing = kit_components_body(parts, state.sku_links([part.code for part in parts]))
+            if missing:
+                # AnyMarket refuses a kit naming a SKU it lacks: nothing is sent, nothing recorded as
+                # refused; the kit is looked at again on every run (``run``) and goes once they are there.
+                syncer.summary.note(
+                    "kits_waiting",
+                    f"{product.code}: component SKU(s) {', '.join(missing)} not on AnyMarket yet "
+                    "(sync them first); the kit is sent on a later run",
+                )
+                return "kit_waiting"
+            payload = with_kit(payload, body)
         return syncer.sync(payload, current, force=force)

@@ -56,6 +56,7 @@ from anymarket.vocabulary import (
 if TYPE_CHECKING:
     from anymarket.erp.database import ErpDatabase
     from anymarket.mapping.database import MappingDatabase
+    from anymarket.rules.kits import KitPart
     from anymarket.settings import IntegrationConfig
 
 CENT = Decimal("0.01")
@@ -220,6 +221,7 @@ class OrderImporter:
         self.settings = integration.orders
         self.erp = erp
         self.references = references
+        self._kits: dict[int, tuple[KitPart, ...]] | None = None
 
     # -- the one entry point ------------------------------------------------------------------
 
@@ -328,17 +330,31 @@ class OrderImporter:
                     marketplace_item_id=line.marketplace_item_id,
                 )[0]["id"]
                 if reserve:
-                    self.erp.execute(
-                        "order_reserve_stock",
-                        sku_id=line.sku_id,
-                        deposit_id=line.deposit_id,
-                        sales_order_id=sales_order_id,
-                        sales_order_item_id=item_id,
-                        quantity=line.quantity,
-                    )
+                    # A kit's line stays the kit; the stock it holds is its components' (kits_by_sku_id).
+                    for sku_id, quantity in self._held_by(line):
+                        self.erp.execute(
+                            "order_reserve_stock",
+                            sku_id=sku_id,
+                            deposit_id=line.deposit_id,
+                            sales_order_id=sales_order_id,
+                            sales_order_item_id=item_id,
+                            quantity=quantity,
+                        )
             codes.append(code)
         detail = f"{len(parts)} ERP orders (Multi-CD)" if len(parts) > 1 else ""
         return Outcome("created", detail, tuple(codes), commercial=commercial.summary(payments))
+
+    def _held_by(self, line: Line) -> list[tuple[int, Any]]:
+        """``(SKU id, quantity)`` a line reserves: itself, or — a kit — each component, the line's
+        quantity x the component's quantity per kit (:func:`anymarket.rules.kits.component_reservations`)."""
+        from anymarket.rules.kits import component_reservations, kits_by_sku_id
+
+        if self._kits is None:  # read once per importer (one run), and only when an order reserves
+            self._kits = kits_by_sku_id(self.erp.query("kit_components"))
+        parts = self._kits.get(int(line.sku_id))
+        if not parts:
+            return [(line.sku_id, line.quantity)]
+        return component_reservations(float(line.quantity), parts)
 
     def _skip_reason(self, order: dict[str, Any], status: str) -> Outcome | None:
         cutoff = self.settings.cutoff_date

@@ -112,6 +112,14 @@ def kits_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[str, tuple[KitPart
     return {code: tuple(parts) for code, parts in kits.items()}
 
 
+def kits_by_sku_id(rows: Iterable[Mapping[str, Any]]) -> dict[int, tuple[KitPart, ...]]:
+    """``{kit SKU id: its components}`` from the ``kit_components`` query's rows (what an order line,
+    which names the SKU by id, needs)."""
+    rows = list(rows)
+    by_code = kits_from_rows(rows)
+    return {int(row["kit_sku_id"]): by_code[str(row["kit_code"])] for row in rows}
+
+
 def component_reservations(kit_quantity: float, parts: Iterable[KitPart]) -> list[tuple[int, float]]:
     """What an order line of ``kit_quantity`` kits holds: ``(component SKU id, quantity)`` per component,
     ``kit_quantity x`` its quantity per kit (whole kits; fractions of a component are kept as the ERP's

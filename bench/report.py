@@ -131,6 +131,14 @@ SECTIONS = (
         "the operator's `execute()` per pass, the budget large enough not to pace it.",
     ),
     Section(
+        "kits",
+        "Kits (issue 18)",
+        "a SQLite ERP of kit products, each of two simple component products (2 x one + 1 x the other), "
+        "every balance in the default deposit; the components sent first (kits inactive), then the kits "
+        "made active; the sync_products and send_stock operators' `execute()` per step, the sandbox "
+        "answering late; requests counted by the sandbox's request log.",
+    ),
+    Section(
         "import_catalog",
         "Import catalog (issue 4)",
         "products seeded in the sandbox (answering late) imported into an empty SQLite ERP; peak "
@@ -197,6 +205,7 @@ BENCHES = (
         ("--products", "1000", "--latency-ms", "20"),
         ("--products", "100", "--latency-ms", "2"),
     ),
+    Bench("kits", "kits", ("--kits", "100", "--latency-ms", "20"), ("--kits", "10", "--latency-ms", "2")),
     Bench(
         "import_catalog",
         "import_catalog",

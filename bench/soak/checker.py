@@ -72,7 +72,7 @@ class World:
     #: ``stock_reservations`` rows + ``sku_code``, ``deposit_code``
     erp_reservations: list[dict[str, Any]]
     #: the send-stock queries' rows: ``list_deposits``, ``stock_skus``, ``stock_balances``,
-    #: ``stock_reservations`` (open ones, summed)
+    #: ``stock_reservations`` (open ones, summed), ``kit_components`` (absent: no kit)
     erp_stock: dict[str, list[dict[str, Any]]]
     deposit_mappings: dict[str, dict[str, Any]]
     carrier_mappings: dict[str, str]
@@ -311,7 +311,7 @@ def check_open_orders_reserve(world: World) -> Result:
     result = Result(
         "open_orders_reserve_stock", "every imported order still open in the ERP holds exactly its items"
     )
-    open_by_part, items_by_part = _open_reservations(world), _items_by_part(world)
+    open_by_part, items_by_part = _open_reservations(world), _items_by_part(world, kits_as_components=True)
     for part in world.erp_orders:
         if part["status"] != "approved" or int(part["fulfillment"] or 0):
             continue
@@ -345,6 +345,7 @@ def check_stock_matches_rules(world: World) -> Result:
     )
     import pandas as pd
 
+    from anymarket.rules import kits as kit_rules
     from anymarket.rules import send_stock as stock_rules
 
     frames = {name: pd.DataFrame(rows) for name, rows in world.erp_stock.items()}
@@ -362,6 +363,9 @@ def check_stock_matches_rules(world: World) -> Result:
         stock=world.settings.stock,
         products=world.settings.products,
     )
+    # A kit shows what its scarcest component allows (the rules' kit stock), never its own balance.
+    kits = frames.get("kit_components", pd.DataFrame())
+    desired = kit_rules.kit_stock(desired, kits, frames["stock_skus"], world.settings.stock)
     shown = {
         (str(row["stockKeepingUnit"]["id"]), str(row["stockLocal"]["id"])): row["amount"]
         for row in world.stocks
@@ -562,11 +566,18 @@ def _parts_by_order(world: World) -> dict[int, list[dict[str, Any]]]:
     return parts
 
 
-def _items_by_part(world: World) -> dict[int, Counter[tuple[str, str]]]:
+def _items_by_part(world: World, *, kits_as_components: bool = False) -> dict[int, Counter[tuple[str, str]]]:
+    """Each ERP order's items; ``kits_as_components``: what it must hold in stock — a kit's item as its
+    components (item quantity x each one's quantity per kit)."""
+    parts: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for row in world.erp_stock.get("kit_components", []) if kits_as_components else []:
+        parts[str(row["kit_code"])].append((str(row["component_code"]), Decimal(str(row["quantity"]))))
     lines: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
     for item in world.erp_items:
-        key = (str(item["sku_code"]), str(item["deposit_code"]))
-        lines[int(item["sales_order_id"])][key] += _dec(item["quantity"], "0.001")
+        quantity = Decimal(str(item["quantity"]))
+        for sku, per_kit in parts.get(str(item["sku_code"])) or [(str(item["sku_code"]), Decimal(1))]:
+            key = (sku, str(item["deposit_code"]))
+            lines[int(item["sales_order_id"])][key] += _dec(quantity * per_kit, "0.001")
     return lines
 
 

@@ -36,7 +36,7 @@ JOIN deposits d ON d.id = r.deposit_id
 ERP_SKU_PRODUCTS = (
     "SELECT s.code AS sku_code, p.code AS product_code FROM skus s JOIN products p ON p.id = s.product_id"
 )
-STOCK_QUERIES = ("list_deposits", "stock_skus", "stock_balances", "stock_reservations")
+STOCK_QUERIES = ("list_deposits", "stock_skus", "stock_balances", "stock_reservations", "kit_components")
 
 
 def collect_world(

@@ -352,3 +352,28 @@ def test_an_exchange_off_the_spec_fails_openapi_conformance() -> None:
             "PUT /v2/stocks → 204, request [0].additionalTime: '2' is not of type 'integer' (2 times)"
         ]
     }
+
+
+def test_a_kit_is_expected_at_its_components_stock_and_its_order_holds_the_components() -> None:
+    """KIT = 2 x SKU-1: AnyMarket shows floor(SKU-1's 8 available / 2) = 4 in SP (2 in Recife), and the
+    open order for one kit holds 2 of SKU-1, not the kit."""
+    w = world()
+    w.erp_stock["stock_skus"].append({**w.erp_stock["stock_skus"][0], "sku_id": 2, "code": "KIT"})
+    w.erp_stock["kit_components"] = [
+        {"kit_sku_id": 2, "kit_code": "KIT", "component_sku_id": 1, "component_code": "SKU-1", "quantity": 2}
+    ]
+    w.sku_links["KIT"] = "9002"
+    w.stocks += [
+        {"stockKeepingUnit": {"id": 9002}, "stockLocal": {"id": SP, "defaultLocal": True}, "amount": 4},
+        {"stockKeepingUnit": {"id": 9002}, "stockLocal": {"id": REC, "defaultLocal": False}, "amount": 2},
+    ]
+    w.erp_items[0].update(sku_code="KIT", quantity=1)  # the line stays the kit, as on AnyMarket
+    w.orders[0]["items"][0].update(sku={"id": 9002, "partnerId": "KIT"}, amount=1, gross=20.0)
+    w.orders[0]["items"][0]["stocks"] = [{"stockLocalId": SP, "amount": 1}]
+    assert failures(w) == {}
+    w.stocks[2]["amount"] = 8  # the kit's own (empty) balance or SKU-1's amount would be wrong
+    w.erp_reservations[0]["quantity"] = 1  # one kit holding 1 of SKU-1 instead of 2
+    assert failures(w) == {
+        "stock_matches_rules": [f"KIT @ warehouse {SP}: AnyMarket shows 8, rules say 4"],
+        "open_orders_reserve_stock": ["AM-100: open reservations SKU-1@CD-SP x 1, items SKU-1@CD-SP x 2"],
+    }

@@ -223,3 +223,30 @@ def test_an_order_for_a_kit_reserves_its_components_and_cancelling_releases_them
     env.sandbox.admin.cancel_order(order["id"])
     importer.execute({"run_id": "test-2"})
     assert [released for *_, released in held()] == [True, True, True]
+
+
+def test_the_client_works_when_anymarket_answers_kit_components_as_one_object(shop: dict[str, Any]) -> None:
+    """The export types kitComponents as one object: with the sandbox answering that way, the kit is
+    created all the same (the client sends a list and never needs the answer's), a rerun sends nothing,
+    and adopting an existing kit product compares it without failing (one PUT brings it in line)."""
+    env = shop["env"]
+    env.sandbox.admin.set_behaviour(kit_components="object")
+    assert run(shop)["counts"]["created"] == 3
+    kit = remote_product(shop, "KIT1")
+    ids = sku_ids(shop)
+    assert kit["kitComponents"] == {
+        "idSku": ids["P1"],
+        "quantity": 2,
+        "percentage": 66.67,
+        "isMainComponent": True,
+    }
+    seq = env.sandbox.admin.requests()[-1]["seq"]
+    run(shop)
+    assert writes(requests_since(shop, seq)) == []
+
+    # Linked by someone else (no sync state): read once and adopted.
+    with env.mapping.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM product_sync WHERE product_code = 'KIT1'"))
+    seq = env.sandbox.admin.requests()[-1]["seq"]
+    assert run(shop)["counts"]["adopted"] == 1  # kits are looked at on every run
+    assert writes(requests_since(shop, seq)) == [("PUT", f"/v2/products/{kit['id']}")]

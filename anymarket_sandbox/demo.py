@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from anymarket_sandbox import fake
 from anymarket_sandbox.orders import apply_update, build_order
 from anymarket_sandbox.publishing import publish_catalog
+from anymarket_sandbox.routes.fulfillment import stock_demo_full
+from anymarket_sandbox.routes.marketplaces import listings_of
 from anymarket_sandbox.routes.stocks import create_local
 
 if TYPE_CHECKING:
@@ -103,6 +105,8 @@ class DemoGenerator:
             # The marketplaces publish what the integration placed on AnyMarket (listings with their
             # warnings and refusals, read by listing_health).
             publish_catalog(self.sb, account)
+            # Some of what Mercado Livre lists sits in its Full CDs (read by fulfillment_stock).
+            stock_demo_full(account, list(listings_of(account).values()))
             pending = [o for o in account.orders.values() if o["status"] == "PENDING"]
             open_orders = [
                 o for o in account.orders.values() if o["status"] in ("PENDING", "PAID_WAITING_SHIP")

@@ -100,6 +100,10 @@ DEMO_DEPOSITS: tuple[tuple[str, str, bool, str], ...] = (
     ("CD-REC", "CD Recife", False, "50030230"),
     ("LJ-CWB", "Loja Curitiba", False, "80010010"),
 )
+# Mercado Livre's Full warehouses as a deposit of their own (named as the demo's virtual AnyMarket
+# warehouse): fulfillment_stock imports what sits there (demo_mappings.yaml maps it as Full); no
+# stock rule sends it back. No balance is seeded: the import writes them.
+FULL_DEPOSIT = ("FULL-ML", "Full Mercado Livre", False, "07750000")
 
 # (code, name, CNPJ, tracking URL template with {tracking_code})
 CARRIERS: tuple[tuple[str, str, str, str], ...] = (
@@ -575,6 +579,10 @@ class _DemoBuilder:
             self._add("deposits", code=code, name=name, is_default=default, active=True, zip_code=zip_code)
             for code, name, default, zip_code in DEMO_DEPOSITS
         ]
+        code, name, default, zip_code = FULL_DEPOSIT
+        self.full_deposit_id = self._add(
+            "deposits", code=code, name=name, is_default=default, active=True, zip_code=zip_code
+        )
         self.carrier_ids = {
             code: self._add(
                 "carriers", code=code, name=name, document=doc, tracking_url_template=url, active=True
@@ -1217,6 +1225,18 @@ def seed_demo_erp(
                     rows = {"sales_operations": _DemoBuilder(1, seed).build()["sales_operations"]}
                     _insert(connection, "sales_operations", rows["sales_operations"], db.dialect)
                     existing = _table_counts(connection)
+                if _is_demo_erp(connection) and existing["deposits"] == len(DEMO_DEPOSITS):
+                    # A demo ERP seeded before the Full deposit (demo_mappings.yaml maps it).
+                    code, name, default, zip_code = FULL_DEPOSIT
+                    row = {
+                        "code": code,
+                        "name": name,
+                        "is_default": default,
+                        "active": True,
+                        "zip_code": zip_code,
+                    }
+                    _insert(connection, "deposits", [row], db.dialect)
+                    existing = _table_counts(connection)
                 log.warning(
                     "ERP at %s already holds %d products and %d deposits: demo seeding skipped",
                     db.engine.url.render_as_string(hide_password=True),
@@ -1247,9 +1267,11 @@ def seed_demo_erp(
 
 
 def _is_demo_erp(connection: Connection) -> bool:
-    """The ERP's deposits are exactly the demo's (so it is a demo ERP, never a seller's)."""
+    """The ERP's deposits are exactly the demo's (so it is a demo ERP, never a seller's); one seeded
+    before the Full deposit existed too."""
     codes = {r[0] for r in connection.execute(sa.text("SELECT code FROM deposits"))}
-    return codes == {code for code, *_ in DEMO_DEPOSITS}
+    demo = {code for code, *_ in DEMO_DEPOSITS}
+    return codes in (demo, demo | {FULL_DEPOSIT[0]})
 
 
 def _insert(connection: Connection, table: str, rows: list[dict[str, Any]], dialect: str) -> None:

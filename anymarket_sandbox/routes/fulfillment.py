@@ -13,6 +13,7 @@ Admin (``/_sandbox``, no budget, not logged): set a SKU's CDs for a test or the 
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -98,6 +99,36 @@ def set_fulfillment(account: Account, marketplace: str, sku_id: int, rows: list[
         table[(marketplace, sku_id)] = clean
     else:
         table.pop((marketplace, sku_id), None)
+
+
+def stock_demo_full(account: Account, listings: list[dict[str, Any]]) -> int:
+    """Demo: one SKU in three published on Mercado Livre (not refused) gets Full stock at two or
+    three of its CDs, once (drawn from the SKU id, so the demo's seeded generator is untouched).
+    Returns how many SKUs got it."""
+    table = fulfillment_of(account)
+    added = 0
+    for listing in listings:
+        sku_id = listing["skuId"]
+        key = ("MERCADO_LIVRE", sku_id)
+        published = listing.get("publicationStatus") not in ("UNPUBLISHED", "CORRUPTED")
+        listed = listing["marketPlace"] == "MERCADO_LIVRE" and published
+        if not listed or sku_id % 3 or key in table or sku_id not in account.skus:
+            continue
+        rng = random.Random(sku_id)
+        rows = []
+        for name, document in ML_CDS[: rng.randint(2, 3)]:
+            quantity = rng.randint(0, 40)
+            rows.append(
+                {
+                    "document": document,
+                    "description": name,
+                    "quantity": quantity,
+                    "reserved": rng.randint(0, quantity // 4),
+                }
+            )
+        set_fulfillment(account, "MERCADO_LIVRE", sku_id, rows)
+        added += 1
+    return added
 
 
 @router.get("/stocks/fulfillment/{marketplace}/{sku_id}")

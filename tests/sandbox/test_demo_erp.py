@@ -86,7 +86,7 @@ def test_seed_counts(seeded_erp: ErpDatabase, small_demo_products: int) -> None:
     assert kits == 1
     assert counts["products"] == small_demo_products + kits
     assert counts["kit_components"] == 2 * kits
-    assert counts["deposits"] == 3
+    assert counts["deposits"] == 4  # three of the seller's and Mercado Livre's Full
     assert counts["carriers"] == 4
     assert counts["price_lists"] == 1
     assert counts["skus"] > small_demo_products  # parents have several children
@@ -99,8 +99,13 @@ def test_seed_counts(seeded_erp: ErpDatabase, small_demo_products: int) -> None:
 
 def test_deposits_and_reference_data(shared_seeded_erp: ErpDatabase) -> None:
     deposits = _rows(shared_seeded_erp, "SELECT name, is_default FROM deposits ORDER BY id")
-    assert [d["name"] for d in deposits] == ["CD São Paulo", "CD Recife", "Loja Curitiba"]
-    assert [bool(d["is_default"]) for d in deposits] == [True, False, False]
+    assert [d["name"] for d in deposits] == [
+        "CD São Paulo",
+        "CD Recife",
+        "Loja Curitiba",
+        "Full Mercado Livre",
+    ]
+    assert [bool(d["is_default"]) for d in deposits] == [True, False, False, False]
     carriers = {r["name"] for r in _rows(shared_seeded_erp, "SELECT name FROM carriers")}
     assert carriers == {"Correios", "Jadlog", "Mercado Envios", "Total Express"}
     payments = {r["name"] for r in _rows(shared_seeded_erp, "SELECT name FROM payment_methods")}
@@ -317,7 +322,13 @@ def test_seed_skips_real_data_but_tops_up_an_older_demo_erp(tmp_path: Path) -> N
     with db.engine.connect() as conn:
         codes = {r[0] for r in conn.execute(sa.text("SELECT code FROM sales_operations"))}
     assert {"VENDA_CONSUMIDOR", "VENDA_CONTRIBUINTE"} <= codes
-    assert seed_demo_erp(db, products=10)["sales_operations"] == 3  # once
+    # And the Full deposit demo_mappings.yaml maps Mercado Livre's Full stock to, once.
+    assert counts["deposits"] == 4
+    again = seed_demo_erp(db, products=10)
+    assert again["sales_operations"] == 3 and again["deposits"] == 4  # once
+    with db.engine.connect() as conn:
+        full = conn.execute(sa.text("SELECT name, is_default FROM deposits WHERE code = 'FULL-ML'")).one()
+    assert (full.name, bool(full.is_default)) == ("Full Mercado Livre", False)
     db.dispose()
 
 

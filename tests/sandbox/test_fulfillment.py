@@ -7,7 +7,7 @@ import pytest
 
 from anymarket_sandbox.admin import SandboxAdminError
 from anymarket_sandbox.server import SandboxServer
-from anymarket_sandbox.testing import Api, seed_catalog
+from anymarket_sandbox.testing import Api, seed_catalog, validated_server
 
 CAJAMAR = {"document": "03007331011580", "description": "SP01 - Cajamar", "quantity": 12, "reserved": 2}
 LOUVEIRA = {"document": "03007331012714", "description": "SP02 - Louveira", "quantity": 3.5, "reserved": 0}
@@ -69,3 +69,51 @@ def test_admin_refuses_impossible_cds(api: Api, sandbox: SandboxServer, row: dic
     sku_id = seed_catalog(api)["product"]["skus"][0]["id"]
     with pytest.raises(SandboxAdminError, match=why):
         sandbox.admin.set_fulfillment("MERCADO_LIVRE", sku_id, [row])
+
+
+def test_the_demo_puts_some_skus_published_on_mercado_livre_in_full() -> None:
+    with validated_server(demo=True, demo_interval=0, seed=5) as demo:
+        sb = demo.sandbox
+        with sb.state.lock:
+            account = sb.state.account()
+            for n in range(12):
+                product_id, sku_id, image_id = sb.state.next_id(), sb.state.next_id(), sb.state.next_id()
+                # Caneca 0..9 are published; the long titles of 10 and 11 are refused by Mercado Livre.
+                title = f"Caneca {n}" if n < 10 else f"Caneca {n} " + "grande " * 10
+                account.products[product_id] = {"id": product_id, "title": title, "gender": "MALE"}
+                account.skus[sku_id] = {
+                    "id": sku_id,
+                    "productId": product_id,
+                    "title": title,
+                    "partnerId": f"C{n}",
+                    "ean": "7891234567895",
+                    "price": 30,
+                    "active": True,
+                }
+                account.sku_index[f"C{n}"] = sku_id
+                account.images[image_id] = {"id": image_id, "productId": product_id, "index": 1, "main": True}
+        demo.admin.demo_tick()
+        api = Api(demo.base_url, demo.token)
+        listings = demo.admin._call("GET", "/skus/marketplaces")
+        active_ml = {
+            x["skuId"]
+            for x in listings
+            if x["marketPlace"] == "MERCADO_LIVRE" and x["publicationStatus"] != "UNPUBLISHED"
+        }
+        held = {}
+        for sku_id in {x["skuId"] for x in listings}:
+            rows = api.get(f"/stocks/fulfillment/MERCADO_LIVRE/{sku_id}").json()
+            if rows:
+                held[sku_id] = rows
+        assert held and set(held) == {s for s in active_ml if s % 3 == 0}
+        assert all(2 <= len(rows) <= 3 for rows in held.values())
+        assert all(
+            r["fulfillment_available_stock"]
+            == r["fulfillment_quantity_stock"] - r["fulfillment_reserved_stock"]
+            for rows in held.values()
+            for r in rows
+        )
+        # Once: a second tick leaves what sits there as it is.
+        demo.admin.demo_tick()
+        some = next(iter(held))
+        assert api.get(f"/stocks/fulfillment/MERCADO_LIVRE/{some}").json() == held[some]

@@ -56,10 +56,10 @@ def test_default_sql_dir_is_the_repo_folder() -> None:
 
 def test_list_deposits_on_demo_data(seeded_erp: ErpDatabase) -> None:
     rows = seeded_erp.query("list_deposits")
-    assert [r["name"] for r in rows] == ["CD São Paulo", "CD Recife", "Loja Curitiba"]
+    assert [r["name"] for r in rows] == ["CD São Paulo", "CD Recife", "Full Mercado Livre", "Loja Curitiba"]
     assert set(rows[0]) == {"id", "code", "name", "is_default", "active"}
     # Flags are 0/1 integers on every dialect (the query's contract), default first.
-    assert [(r["is_default"], r["active"]) for r in rows] == [(1, 1), (0, 1), (0, 1)]
+    assert [(r["is_default"], r["active"]) for r in rows] == [(1, 1), (0, 1), (0, 1), (0, 1)]
     assert all(type(r["is_default"]) is int and type(r["active"]) is int for r in rows)
 
 
@@ -70,7 +70,7 @@ def test_list_deposits_empty(erp: ErpDatabase) -> None:
 def test_query_frame(erp: ErpDatabase, seeded_erp: ErpDatabase) -> None:
     frame = seeded_erp.query_frame("list_deposits")
     assert list(frame.columns) == ["id", "code", "name", "is_default", "active"]
-    assert len(frame) == 3
+    assert len(frame) == 4  # the demo seller's three and Full Mercado Livre
     assert frame.loc[frame["is_default"] == 1, "name"].tolist() == ["CD São Paulo"]
 
 

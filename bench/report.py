@@ -139,6 +139,14 @@ SECTIONS = (
         "answering late; requests counted by the sandbox's request log.",
     ),
     Section(
+        "fulfillment_stock",
+        "Full stock (issue 18)",
+        "`seed_large_catalog` products in the sandbox, every SKU linked in a SQLite mapping DB, the "
+        "listings listing health would store (half the SKUs listed on Mercado Livre), one SKU in ten "
+        "with Full stock at three CDs, a SQLite ERP with a Full deposit mapped; the operator's "
+        "`execute()` per pass, the sandbox answering late, the budget large enough not to pace it.",
+    ),
+    Section(
         "import_catalog",
         "Import catalog (issue 4)",
         "products seeded in the sandbox (answering late) imported into an empty SQLite ERP; peak "
@@ -206,6 +214,12 @@ BENCHES = (
         ("--products", "100", "--latency-ms", "2"),
     ),
     Bench("kits", "kits", ("--kits", "100", "--latency-ms", "20"), ("--kits", "10", "--latency-ms", "2")),
+    Bench(
+        "fulfillment_stock",
+        "fulfillment_stock",
+        ("--products", "1000", "--latency-ms", "20"),
+        ("--products", "100", "--latency-ms", "2"),
+    ),
     Bench(
         "import_catalog",
         "import_catalog",

@@ -76,6 +76,7 @@ MODULES = (
     Module("listings", "listings/rules.py", ("tests/anymarket/listings/test_rules.py",)),
     Module("images", "rules/images.py", ("tests/anymarket/rules/test_images.py",)),
     Module("monitorings", "rules/monitorings.py", ("tests/anymarket/rules/test_monitorings.py",)),
+    Module("kits", "rules/kits.py", ("tests/anymarket/rules/test_kits.py",)),
     Module("fulfillment", "fulfillment/rules.py", ("tests/anymarket/fulfillment/test_rules.py",)),
     Module(
         "importer",

@@ -10,6 +10,7 @@ from anymarket.rules.kits import (
     component_reservations,
     kit_components_body,
     kit_stock,
+    kits_by_sku_id,
     kits_from_rows,
     normalized_components,
 )
@@ -102,6 +103,7 @@ def test_fractional_quantities_floor_with_the_float_tolerance() -> None:
 
 def test_no_kits_leave_the_frame_alone() -> None:
     frame = desired([(1, "", 4)])
+    assert kit_stock(frame, pd.DataFrame(), SKUS, StockSettings()) is frame  # no rows, no columns either
     assert kit_stock(frame, KIT.iloc[:0], SKUS, StockSettings()) is frame
     assert kit_stock(frame, KIT, SKUS, StockSettings()) is frame  # no kit among the rows
 
@@ -194,3 +196,101 @@ def test_kit_components_read_in_either_shape() -> None:
     assert normalized_components([one, "junk"]) == [one]
     with pytest.raises(ValueError, match="kitComponents must be an object or a list"):
         normalized_components("1")
+
+
+def test_ids_and_flags_as_the_erp_drivers_give_them() -> None:
+    """MariaDB may hand integral Decimals for ids; flags may be booleans; quantities text or Decimal."""
+    from decimal import Decimal
+
+    kit = pd.DataFrame(
+        {
+            "kit_sku_id": [Decimal(9), Decimal(9)],
+            "component_sku_id": [Decimal(1), Decimal(2)],
+            "quantity": [Decimal("2.000"), "1"],
+        },
+        dtype=object,
+    )
+    skus = SKUS.astype({"sku_id": object}).assign(
+        sku_id=[Decimal(i) for i in SKUS["sku_id"]], active=[True] * 4, made_to_order=[False] * 4
+    )
+    out = kit_stock(desired([(1, "", 7), (2, "", 5), (9, "", 0)]), kit, skus, StockSettings())
+    assert kit_amounts(out) == {"": 3}
+
+
+def test_a_kit_unknown_to_stock_skus_or_with_an_unreadable_quantity_sells_nothing() -> None:
+    # The kit's SKU row is missing (neither active nor made to order known): 0, not its old amount.
+    out = kit_stock(
+        desired([(1, "", 9), (2, "", 9), (9, "", 5)]), KIT, SKUS[SKUS["sku_id"] != 9], StockSettings()
+    )
+    assert kit_amounts(out) == {"": 0}
+    unreadable = KIT.assign(quantity=["n/a", 1])
+    out = kit_stock(desired([(1, "", 9), (2, "", 9), (9, "", 5)]), unreadable, SKUS, StockSettings())
+    assert kit_amounts(out) == {"": 0}
+    # A kit that is made to order but whose SKU row is missing is still not sold.
+    made = SKUS.assign(made_to_order=[1, 1, 1, 1])
+    out = kit_stock(
+        desired([(1, "", 9), (2, "", 9), (9, "", 5)]),
+        KIT,
+        made[made["sku_id"] != 9],
+        StockSettings(safety_stock=100),
+    )
+    assert kit_amounts(out) == {"": 0}
+
+
+def test_reservations_keep_three_decimals_like_the_erp_column() -> None:
+    assert component_reservations(3, (KitPart(1, "A", 0.3333, 1.0),)) == [(1, 1.0)]
+
+
+def test_the_kit_body_edges() -> None:
+    # One component takes exactly 100 %.
+    [only], _ = kit_components_body((KitPart(1, "A", 3.0, 10.0),), {"A": "7"})
+    assert only == {"idSku": "7", "quantity": 3, "percentage": 100.0, "isMainComponent": True}
+    assert type(only["quantity"]) is int
+    # Prices under 1 still weigh: 25 % / 75 %.
+    body, _ = kit_components_body((KitPart(1, "A", 1, 0.1), KitPart(2, "B", 1, 0.3)), {"A": "1", "B": "2"})
+    assert [p["percentage"] for p in body] == [25.0, 75.0]
+    # Whole quantities go as integers, fractional ones as they are.
+    body, _ = kit_components_body(
+        (KitPart(1, "A", 2.0, 1.0), KitPart(2, "B", 1.5, 1.0)), {"A": "1", "B": "2"}
+    )
+    assert [(p["quantity"], type(p["quantity"])) for p in body] == [(2, int), (1.5, float)]
+
+
+def test_a_kit_components_value_of_another_type_is_named() -> None:
+    with pytest.raises(ValueError, match="not int"):
+        normalized_components(3)
+
+
+def test_kits_by_sku_id_keys_each_kit_by_its_erp_id() -> None:
+    rows = [
+        {
+            "kit_sku_id": 9,
+            "kit_code": "K1",
+            "component_sku_id": 1,
+            "component_code": "A",
+            "quantity": 2,
+            "component_sell_price": 1,
+        },
+        {
+            "kit_sku_id": "9",
+            "kit_code": "K1",
+            "component_sku_id": 2,
+            "component_code": "B",
+            "quantity": 1,
+            "component_sell_price": 2,
+        },
+        {
+            "kit_sku_id": 10,
+            "kit_code": "K2",
+            "component_sku_id": 1,
+            "component_code": "A",
+            "quantity": 5,
+            "component_sell_price": 1,
+        },
+    ]
+    assert kits_by_sku_id(rows) == {
+        9: (KitPart(1, "A", 2.0, 1.0), KitPart(2, "B", 1.0, 2.0)),
+        10: (KitPart(1, "A", 5.0, 1.0),),
+    }
+    assert kits_by_sku_id(iter(rows)) == kits_by_sku_id(rows)  # any iterable, read once
+    assert kits_by_sku_id([]) == {}

@@ -548,10 +548,10 @@ class _DemoBuilder:
     def build(self) -> dict[str, list[dict[str, Any]]]:
         self._reference_data()
         self._catalog()
-        self._kits()
         self._prices()
-        self._kit_prices()
         self._stock()
+        self._kits()
+        self._kit_prices()
         self._customers()
         self._orders()
         return self.rows
@@ -708,11 +708,16 @@ class _DemoBuilder:
         """:func:`demo_kits` kits: two of one simple product and one of another, sold as a product of
         its own. Drawn without the seeded generator, so every other row is the same with or without
         kits."""
-        simple = [
-            sku
-            for sku in self.skus
-            if sku["active"] and not sku["made_to_order"] and "-" not in sku["code"]
-        ]
+        # The simple products with the most stock in the default deposit, so the kit sells in the demo.
+        default_deposit = self.deposit_ids[0]
+        simple = sorted(
+            (
+                sku
+                for sku in self.skus
+                if sku["active"] and not sku["made_to_order"] and "-" not in sku["code"]
+            ),
+            key=lambda sku: (-self.physical[(sku["id"], default_deposit)], sku["id"]),
+        )
         products = {row["code"]: row for row in self.rows["products"]}
         self.kit_skus: list[dict[str, Any]] = []
         for number in range(1, min(demo_kits(self.n_products), len(simple) // 2) + 1):

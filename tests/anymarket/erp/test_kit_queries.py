@@ -14,13 +14,13 @@ from anymarket.rules.kits import KitPart, kits_by_sku_id, kits_from_rows
 def test_the_demo_kit_reads_the_same_on_every_dialect(shared_seeded_erp: ErpDatabase) -> None:
     rows = shared_seeded_erp.query("kit_components")
     assert [(r["kit_code"], r["kit_product_code"], r["component_code"]) for r in rows] == [
-        ("KIT001", "KIT001", "P00003"),
-        ("KIT001", "KIT001", "P00018"),
+        ("KIT001", "KIT001", "P00038"),
+        ("KIT001", "KIT001", "P00054"),
     ]
     assert [Decimal(str(r["quantity"])) for r in rows] == [2, 1]
     assert all(isinstance(r["kit_sku_id"], int) and isinstance(r["component_sku_id"], int) for r in rows)
     kits = kits_from_rows(rows)
-    assert [part.code for part in kits["KIT001"]] == ["P00003", "P00018"]
+    assert [part.code for part in kits["KIT001"]] == ["P00038", "P00054"]
     assert all(isinstance(part, KitPart) and part.sell_price > 0 for part in kits["KIT001"])
     assert set(kits_by_sku_id(rows)) == {rows[0]["kit_sku_id"]}
     # The kit's stock is derived: the demo ERP keeps no balance row for it.

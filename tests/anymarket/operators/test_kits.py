@@ -250,3 +250,46 @@ def test_the_client_works_when_anymarket_answers_kit_components_as_one_object(sh
     seq = env.sandbox.admin.requests()[-1]["seq"]
     assert run(shop)["counts"]["adopted"] == 1  # kits are looked at on every run
     assert writes(requests_since(shop, seq)) == [("PUT", f"/v2/products/{kit['id']}")]
+
+
+def test_the_demo_erps_kit_reaches_anymarket_with_its_components_and_stock(integration_env) -> None:
+    """What ``make demo`` shows: the demo ERP's KIT001 (2 x P00038 + 1 x P00054) created on AnyMarket in
+    the same run as its components, with kitComponents and the stock its components allow."""
+    from anymarket_sandbox.demo_erp import seed_demo_erp
+
+    env = integration_env
+    seed_demo_erp(env.erp, products=60, seed=7)
+    env.sandbox.admin.create_stock_local("CD São Paulo", default_local=True)
+    summary = run({"env": env})
+    assert summary["counts"]["rejected"] == 0 and "kit_waiting" not in summary["counts"]
+    kit = remote_product({"env": env}, "KIT001")
+    links = env.mapping.links_of("loja1", "sku")
+    assert [(c["idSku"], c["quantity"]) for c in kit["kitComponents"]] == [
+        (links["P00038"], 2),
+        (links["P00054"], 1),
+    ]
+    [kit_sku] = kit["skus"]
+    with env.erp.engine.connect() as conn:
+        balances = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT s.code, SUM(b.quantity) FROM stock_balances b JOIN skus s ON s.id = b.sku_id "
+                    "JOIN deposits d ON d.id = b.deposit_id WHERE d.is_default = 1 AND s.code IN "
+                    "('P00038', 'P00054') GROUP BY s.code"
+                )
+            ).all()
+        )
+        held = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT s.code, SUM(r.quantity) FROM stock_reservations r JOIN skus s ON s.id = r.sku_id "
+                    "JOIN deposits d ON d.id = r.deposit_id WHERE d.is_default = 1 AND r.released_at IS NULL "
+                    "AND s.code IN ('P00038', 'P00054') GROUP BY s.code"
+                )
+            ).all()
+        )
+    available = {
+        code: float(balances.get(code, 0)) - float(held.get(code, 0)) for code in ("P00038", "P00054")
+    }
+    expected = int(min(available["P00038"] // 2, available["P00054"] // 1))
+    assert kit_sku["amount"] == max(expected, 0) and expected > 0, available

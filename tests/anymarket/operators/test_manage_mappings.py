@@ -60,6 +60,7 @@ def test_export_then_import_edited_folder(
             "variation_types",
             "variation_values",
             "deposits",
+            "fulfillment_deposits",
             "order_statuses_import",
             "order_statuses_export",
             "payment_methods",

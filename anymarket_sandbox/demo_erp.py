@@ -756,6 +756,23 @@ class _DemoBuilder:
                 active=True,
             )
             self.kit_skus.append({"id": kit_id, "sell_price": sell, "list_price": _price(sell * 1.2)})
+            # A technical sheet like every demo product's: the model and warranty AnyMarket fills in.
+            for position, (attribute, value) in enumerate(
+                (
+                    ("Modelo", code),
+                    ("Tempo de Garantia", "3"),
+                    ("Texto de Garantia", "Garantia de 3 meses contra defeitos de fabricação."),
+                    ("Conteúdo", "2 + 1 unidades"),
+                ),
+                start=1,
+            ):
+                self._add(
+                    "product_attributes",
+                    product_id=product_id,
+                    name=attribute,
+                    value=value,
+                    position=position,
+                )
             self._add("kit_components", kit_sku_id=kit_id, component_sku_id=first["id"], quantity=2)
             self._add("kit_components", kit_sku_id=kit_id, component_sku_id=second["id"], quantity=1)
             self._add(

@@ -27,9 +27,9 @@ AUTOMATION = Automation(
     tags=("catalog",),
     add_tasks=_add_tasks,
     operator="anymarket.operators.listing_health",
-    helpers=("anymarket.listings.store",),
+    helpers=("anymarket.listings.store", "anymarket.callbacks.inbox"),
     rules=("anymarket.listings.rules",),
-    state_tables=("listings", "links", "sync_cursors"),
+    state_tables=("listings", "links", "sync_cursors", "callback_inbox", "callback_not_found"),
     params={
         "sku": Param(
             None,
@@ -67,6 +67,12 @@ shows its listings.
   written to its SKU's history with AnyMarket's messages. After a whole pass, the listings of SKUs
   no longer linked are forgotten.
 - A SKU AnyMarket answers 404 for (deleted there) has no listings until sync_products places it again.
+- **Callbacks**: a TRANSMISSION callback (AnyMarket saying a listing changed) is kept in the
+  callback inbox while this automation is enabled, and the next run reads that listing's SKU again
+  (one request per SKU, however many of its listings were named; at most 200 callbacks a run); a
+  listing not stored yet waits for the pass. The integration registers its callback for orders
+  only — every price or stock update changes a listing, so transmissions cost requests — so they
+  arrive once transmissions are switched on for that callback in AnyMarket's panel.
 
 Params: `sku` reads one SKU now (realtime lane; an ERP SKU code or AnyMarket SKU id); `restart`
 starts a new pass at once. The run summary counts SKUs read, listings read, written, unchanged and

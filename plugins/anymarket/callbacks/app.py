@@ -21,14 +21,17 @@ so this app checks everything itself, assuming a stranger at the door:
   a non-numeric id (a trailing newline included), a wrong type → 400 with a short message, never a
   500 or a trace in the log;
 * ``content.oi`` is the account's OI from its AnyMarket connection (401);
-* only ORDER notifications are stored — nothing reads the other types yet, so they are answered 200
-  and dropped rather than kept forever; an id whose ``GET`` answered 404 within the last hour is
-  answered 200 and not stored either;
+* only the types an automation of the integration reads are stored — ORDER (import_orders) and,
+  while listing_health is enabled, TRANSMISSION (a listing changed: its SKU's listings are read again
+  at listing health's next run); the others are answered 200 and dropped rather than kept forever;
+  an id whose ``GET`` answered 404 within the last hour is answered 200 and not stored either;
 * the inbox holds at most :data:`anymarket.callbacks.inbox.MAX_PENDING` waiting rows per integration
-  (429 beyond: AnyMarket retries, and its order feed carries every order anyway).
+  and type (429 beyond: AnyMarket retries, its order feed carries every order anyway and listing
+  health's passes every listing).
 
-A stored notification is answered 200 at once; the ``import_orders`` DAG imports it (see
-:mod:`anymarket.operators.import_orders`). Nothing here calls AnyMarket or the ERP.
+A stored notification is answered 200 at once; the ``import_orders`` DAG imports an order (see
+:mod:`anymarket.operators.import_orders`), ``listing_health`` re-reads a listing's SKU. Nothing here
+calls AnyMarket or the ERP.
 """
 
 from __future__ import annotations
@@ -55,8 +58,10 @@ log = logging.getLogger(__name__)
 #: Real notifications are ~80 bytes; anything much bigger is not AnyMarket.
 MAX_BODY_BYTES = 4096
 RESOURCE_TYPES = {"ORDER", "PRODUCT", "TRANSMISSION", "INBOUND_NFE", "QUESTION"}
-#: The types an automation reads from the inbox (import_orders); the others are acknowledged, not kept.
+#: The types an automation reads from the inbox: ORDER always (import_orders), TRANSMISSION while
+#: listing_health is enabled; the others are acknowledged, not kept.
 STORED_TYPES = {"ORDER"}
+LISTING_TYPES = {"TRANSMISSION"}
 RESOURCE_ID = re.compile(r"[0-9]{1,19}")  # used with fullmatch: no trailing newline slips through
 #: How long an integration's OI and secrets are kept in memory (an edited connection applies within it).
 DOOR_CACHE_SECONDS = 60.0
@@ -78,6 +83,8 @@ class Door:
     #: The secrets the URL may carry (the current one, the previous one in its grace period); empty:
     #: no secret is configured and every callback is refused.
     secrets: tuple[str, ...]
+    #: The notification types stored for this integration (those its enabled automations read).
+    stored: frozenset[str] = frozenset(STORED_TYPES)
 
 
 def _connection_door(integration_id: str) -> Door | None:
@@ -91,7 +98,9 @@ def _connection_door(integration_id: str) -> Door | None:
         return None  # a made-up id: refused like a wrong secret, not worth a log line
     integration = get_integration(integration_id)
     settings = AnyMarketConnectionSettings.from_connection(get_connection(integration.anymarket_conn_id))
-    return Door(oi=settings.oi, secrets=settings.callback_secrets())
+    reads_listings = integration.automations is None or "listing_health" in integration.automations
+    stored = frozenset(STORED_TYPES | (LISTING_TYPES if reads_listings else set()))
+    return Door(oi=settings.oi, secrets=settings.callback_secrets(), stored=stored)
 
 
 #: The receiver's inbox writes, one at a time per process: concurrent SQLite writers would wait on
@@ -198,7 +207,7 @@ def create_app(
         assert notification is not None
         if not known.oi or notification["oi"] != known.oi:
             return _error(401, "the OI does not match this integration's AnyMarket account")
-        if notification["type"] not in STORED_TYPES:
+        if notification["type"] not in known.stored:
             return JSONResponse({"status": "ignored", "reason": "no automation reads this type"})
         # Stored before answering (a few ms, off the event loop): a 200 means the notification is durable.
         try:
@@ -209,7 +218,7 @@ def create_app(
             if time.monotonic() - full_logged.get(integration_id, -FULL_LOG_SECONDS) >= FULL_LOG_SECONDS:
                 full_logged[integration_id] = time.monotonic()  # a flood logs a line a minute, not each
                 log.warning("Callbacks refused (429, more within the minute are not logged): %s", exc)
-            return _error(429, "too many callbacks waiting; the order feed still carries this order")
+            return _error(429, "too many callbacks waiting; the feeds and listing health bring them anyway")
         if outcome == "not_found":
             return JSONResponse(
                 {"status": "ignored", "reason": "AnyMarket answered 404 for this id within the hour"}

@@ -6,8 +6,9 @@ change that arrives *during* processing is never lost: the importer marks a row 
 ``received_at`` is still the one it read.
 
 The inbox is a public door's queue, so it is bounded: at most :data:`MAX_PENDING` rows of an
-integration wait at once (a new one beyond that is refused with :class:`InboxFull`; AnyMarket's
-order feed still carries every order), and a duplicate never resets the failed attempts — only a
+integration and type wait at once (a new one beyond that is refused with :class:`InboxFull`;
+AnyMarket's order feed still carries every order, and the next listing-health pass every listing;
+a flood of one type never blocks the other), and a duplicate never resets the failed attempts — only a
 successful import does — so re-posting an id that keeps failing cannot make it be fetched forever.
 Handled rows (processed or failed) are pruned :data:`RETENTION` after their last notification, so the
 table holds what is waiting plus about a week of history, not every callback ever received.
@@ -33,8 +34,8 @@ from anymarket.mapping.database import MappingDatabase, utcnow
 
 T = m.callback_inbox
 NF = m.callback_not_found
-#: Pending notifications one integration may hold; real traffic stays far below (each is imported
-#: within seconds), a flood of forged or unknown ids stops here.
+#: Pending notifications one integration may hold per type; real traffic stays far below (each is
+#: handled within a run), a flood of forged or unknown ids stops here.
 MAX_PENDING = 1000
 #: How long a handled notification is kept after it last arrived: long enough to look it up on the
 #: ops page and for a failed id's spent attempts to be remembered against re-posts.
@@ -83,7 +84,11 @@ def _store_statements() -> tuple[sa.Select, sa.Update, sa.Insert]:
     waiting = (
         sa.select(sa.func.count())
         .select_from(T)
-        .where(T.c.integration_id == sa.bindparam("b_integration"), T.c.status == "pending")
+        .where(
+            T.c.integration_id == sa.bindparam("b_integration"),
+            T.c.resource_type == sa.bindparam("b_type"),
+            T.c.status == "pending",
+        )
         .scalar_subquery()
     )
     row = sa.select(
@@ -139,7 +144,9 @@ def store(
             conn.execute(rearm, params)
         return "stored"
     if not inserted:
-        raise InboxFull(f"{MAX_PENDING} callbacks of integration {integration_id} are waiting already")
+        raise InboxFull(
+            f"{MAX_PENDING} {resource_type} callbacks of integration {integration_id} are waiting already"
+        )
     return "stored"
 
 

@@ -106,6 +106,17 @@ class ListingStore:
                 before = stored.get(listing.listing_id, (None, None))[1]
                 self._health_changed(listing.row, listing.listing_id, before, conn)
 
+    def skus_of_listings(self, listing_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """Stored listing id → ``(SKU code, AnyMarket SKU id)`` for those of ``listing_ids`` known."""
+        table = m.listings
+        with self.mapping.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(table.c.listing_id, table.c.sku_code, table.c.anymarket_sku_id).where(
+                    table.c.integration_id == self.integration_id, table.c.listing_id.in_(listing_ids)
+                )
+            )
+            return {r.listing_id: (r.sku_code, r.anymarket_sku_id) for r in rows}
+
     def _health_changed(self, row: dict[str, Any], listing_id: str, before: str | None, conn: Any) -> None:
         now = row["health"]
         if now == before or (before is None and now == "ok"):

@@ -22,6 +22,9 @@ PASS_EVERY = timedelta(hours=6)
 #: The position is saved every this many SKUs (and when the run stops), so a stopped run repeats
 #: at most this many requests.
 SAVE_EVERY = 25
+#: TRANSMISSION callbacks (a listing changed) handled per run, at one request per SKU they name;
+#: the rest wait in the inbox (bounded there) for the next run.
+CALLBACKS_PER_RUN = 200
 
 
 class AnyMarketListingHealthOperator(AnyMarketBaseOperator):
@@ -36,7 +39,8 @@ class AnyMarketListingHealthOperator(AnyMarketBaseOperator):
     whole pass ends with :meth:`~anymarket.listings.store.ListingStore.forget_unlinked` and
     ``finished_at``; :data:`PASS_EVERY` spaces passes. Between passes ``_read_linked_since`` reads
     the links newer than ``links_seen_at``
-    (:meth:`~anymarket.listings.store.ListingStore.linked_since`).
+    (:meth:`~anymarket.listings.store.ListingStore.linked_since`). Every run first reads the SKUs of
+    the listings TRANSMISSION callbacks named (``_read_callbacks``, at most :data:`CALLBACKS_PER_RUN`).
 
     Constructor: only the base operator's parameters
     (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
@@ -68,6 +72,7 @@ class AnyMarketListingHealthOperator(AnyMarketBaseOperator):
         if wanted is not None:
             self._refresh_one(str(wanted), linked, store, summary)
             return
+        self._read_callbacks(store, summary)
         now = utcnow()
         state = self._load_pass()
         restart = bool(self.run_param(context, "restart"))
@@ -103,6 +108,25 @@ class AnyMarketListingHealthOperator(AnyMarketBaseOperator):
         state["finished_at"] = utcnow().isoformat()
         self._save_pass(state)
         summary.set("pass_finished", True)
+
+    def _read_callbacks(self, store: ListingStore, summary: RunSummary) -> None:
+        """TRANSMISSION callbacks AnyMarket pushed (a listing changed): the SKU of each listing already
+        stored is read again now, once however many of its listings were named; a listing not stored
+        yet is left to the pass (its SKU is unknown here). Each notification is then marked handled."""
+        from anymarket.callbacks import inbox
+
+        waiting = inbox.pending(self.mapping, self.integration.id, "TRANSMISSION", limit=CALLBACKS_PER_RUN)
+        if not waiting:
+            return
+        known = store.skus_of_listings([n.resource_id for n in waiting])
+        skus = dict(sorted(known.values()))
+        summary.count("callbacks_read", len(waiting))
+        summary.count("callbacks_unknown_listing", sum(1 for n in waiting if n.resource_id not in known))
+        for code, anymarket_id in skus.items():
+            store.refresh(code, anymarket_id)
+        summary.count("skus_read_for_callbacks", len(skus))
+        for notification in waiting:
+            inbox.mark_processed(self.mapping, notification)
 
     def _read_linked_since(self, state: dict[str, Any], store: ListingStore, summary: RunSummary) -> None:
         """Between passes: read the SKUs linked or re-linked since the pass started (new products,

@@ -8,6 +8,8 @@ timezone" a date where the id belongs.
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,10 +95,43 @@ def inbox_rows(shop: Shop) -> list[dict[str, Any]]:
 
 
 def test_types_nothing_reads_are_acknowledged_and_not_stored(shop: Shop, receiver: str) -> None:  # noqa: F811
-    for kind in ("PRODUCT", "TRANSMISSION", "QUESTION", "INBOUND_NFE"):
+    for kind in ("PRODUCT", "QUESTION", "INBOUND_NFE"):
         response = requests.post(receiver, json={"type": kind, "content": {"id": "7", "oi": OI}}, timeout=5)
         assert (response.status_code, response.json()["status"]) == (200, "ignored")
     assert inbox_rows(shop) == []
+
+
+def test_transmissions_are_kept_only_while_listing_health_is_enabled(shop: Shop, receiver: str) -> None:  # noqa: F811
+    """listing_health reads TRANSMISSION callbacks (a listing changed); with it disabled nothing would,
+    so they are not kept."""
+    from anymarket.callbacks import app as receiver_app
+
+    body = {"type": "TRANSMISSION", "content": {"id": "7", "oi": OI}}
+    stored = requests.post(receiver, json=body, timeout=5)
+    assert (stored.status_code, stored.json()["status"]) == (200, "stored")
+    assert [(r["resource_type"], r["resource_id"]) for r in inbox_rows(shop)] == [("TRANSMISSION", "7")]
+    door = receiver_app._connection_door("loja1")
+    assert door is not None and door.stored == {"ORDER", "TRANSMISSION"}
+    settings = Path(os.environ["ANYMARKET_INTEGRATIONS_FILE"])
+    only_orders = "    name: Loja 1\n    automations: [import_orders]\n"
+    settings.write_text(settings.read_text().replace("    name: Loja 1\n", only_orders, 1))
+    door = receiver_app._connection_door("loja1")
+    assert door is not None and door.stored == {"ORDER"}
+
+
+def test_the_inbox_cap_is_per_type(shop: Shop, receiver: str, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """A flood of one type (TRANSMISSION) never blocks orders."""
+    from anymarket.callbacks import inbox
+
+    monkeypatch.setattr(inbox, "MAX_PENDING", 2)
+    listing = {"type": "TRANSMISSION", "content": {"id": "1", "oi": OI}}
+    listings = []
+    for i in range(1, 4):
+        listing["content"]["id"] = str(i)
+        listings.append(requests.post(receiver, json=listing, timeout=5).status_code)
+    assert listings == [200, 200, 429]
+    orders = [requests.post(receiver, json=_valid(id=str(i)), timeout=5).status_code for i in range(1, 4)]
+    assert orders == [200, 200, 429]
 
 
 def test_the_inbox_is_capped_per_integration(

@@ -9,7 +9,8 @@ SECURITY.md quotes them) and checks it:
 * 10 000 forged callbacks with the real OI and no or a wrong secret → 0 stored, 0 AnyMarket requests;
 * 10 000 distinct unknown ids with the right secret → the waiting rows never pass the inbox cap;
 * a 50 MB chunked body → refused, the receiver's RSS grows < 10 MB;
-* deep nesting, a newline in the id, non-ORDER types → 400 / 200 "ignored", nothing stored.
+* deep nesting, a newline in the id → 400; types no automation reads → 200 "ignored", nothing stored
+  (TRANSMISSION, which listing health reads, is stored under its own cap).
 """
 
 from __future__ import annotations
@@ -277,6 +278,7 @@ def test_a_50_mb_chunked_body_is_refused_without_growing_the_receiver(door: Door
 
 
 def test_deep_nesting_newline_ids_and_other_types(door: Door) -> None:
+    before = door.rows()
     cases = {
         "deep nesting": ('{"type": "ORDER", "content": ' + "[" * 1900 + "]" * 1900 + "}").encode(),
         "newline id": order(door, "990000000002\n"),
@@ -297,9 +299,11 @@ def test_deep_nesting_newline_ids_and_other_types(door: Door) -> None:
     assert answers["deep nesting"] == (400, "body nests deeper than a notification")
     assert answers["newline id"] == (400, "content.id must be a numeric id")
     assert answers["object id"][0] == 400 and answers["not JSON"] == (400, "body is not JSON")
-    for kind in ("PRODUCT", "TRANSMISSION", "QUESTION", "INBOUND_NFE"):
+    for kind in ("PRODUCT", "QUESTION", "INBOUND_NFE"):
         assert answers[f"{kind} type"] == (200, "ignored")
-    assert door.rows() == 0
+    # listing_health reads TRANSMISSION (a listing changed): kept, under its own cap.
+    assert answers["TRANSMISSION type"] == (200, "stored")
+    assert door.rows() == before + 1 and door.rows(resource_type="TRANSMISSION") == 1
     assert "Traceback" not in door.log.read_text()
 
 

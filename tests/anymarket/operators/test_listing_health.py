@@ -291,3 +291,37 @@ def test_between_passes_only_skus_linked_since_are_read(shop) -> None:
     assert {k[0] for k in stored(env)} >= {"P6-A", "P6-B"}
     # Read once: the next run has nothing new.
     assert run(env)["requests_used"] == 0
+
+
+def test_transmission_callbacks_make_the_next_run_read_their_skus_again(shop) -> None:
+    """A listing AnyMarket says changed is read at the next run, between passes too; an unknown one
+    waits for the pass; every notification read is marked handled."""
+    from anymarket.callbacks import inbox
+
+    env = shop["env"]
+    run(env)
+    rows = stored(env)
+    p3 = [rows[("P3", mp)]["listing_id"] for mp in ("MERCADO_LIVRE", "B2W")]  # two listings, one SKU
+    env.sandbox.admin._call(
+        "PATCH", f"/listings/{p3[0]}", json={"publicationStatus": "PAUSED", "warnings": []}
+    )
+    for listing_id in (*p3, "999999999"):
+        assert inbox.store(env.mapping, "loja1", "TRANSMISSION", listing_id, "UPDATE") == "stored"
+    env.sandbox.admin.clear_requests()
+
+    summary = run(env)  # between passes: without the callbacks it would send nothing
+    assert [e["path"] for e in env.sandbox.admin.requests()] == [f"/v2/skus/{shop['ids']['P3']}/marketplaces"]
+    counts = summary["counts"]
+    assert (
+        counts["callbacks_read"],
+        counts["callbacks_unknown_listing"],
+        counts["skus_read_for_callbacks"],
+    ) == (
+        3,
+        1,
+        1,
+    )
+    assert stored(env)[("P3", "MERCADO_LIVRE")]["publication_status"] == "PAUSED"
+    assert inbox.count_pending(env.mapping, "loja1", "TRANSMISSION") == 0
+    env.sandbox.admin.clear_requests()
+    assert run(env).get("requests_used", 0) == 0  # handled once

@@ -346,8 +346,8 @@ def test_header_kind_delimiter_and_encoding_errors(db: MappingDatabase, erp: Erp
     assert errors_of(db, erp, ("transportadoras.csv", "a,b\n")) == [
         "transportadoras.csv: cannot tell the mapping kind from the file name (use one of categories.csv, "
         "brands.csv, attributes.csv, variation_types.csv, variation_values.csv, deposits.csv, "
-        "fulfillment_deposits.csv, order_statuses_import.csv, order_statuses_export.csv, payment_methods.csv, carriers.csv, "
-        "sales_channels.csv, intermediaries.csv)"
+        "fulfillment_deposits.csv, order_statuses_import.csv, order_statuses_export.csv, "
+        "payment_methods.csv, carriers.csv, sales_channels.csv, intermediaries.csv)"
     ]
     assert errors_of(db, erp, ("x.csv", "a,b\n"), kind="shipping") == [
         "(kind): unknown mapping kind 'shipping' (known: " + ", ".join(m.MAPPING_KINDS) + ")"

@@ -88,6 +88,8 @@ class World:
     #: the sandbox's OpenAPI report (``GET /_sandbox/conformance``) when it validated (the spec was on
     #: this machine); ``None`` otherwise (the invariant is then not applicable)
     conformance: dict[str, Any] | None = None
+    #: ERP deposit codes mapped as a marketplace's Full stock (``fulfillment_deposit``): never sent
+    fulfillment_deposits: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -353,7 +355,10 @@ def check_stock_matches_rules(world: World) -> Result:
     if reservations.empty:
         reservations = pd.DataFrame(columns=["sku_id", "deposit_id", "quantity"])
     targets = stock_rules.deposit_targets(
-        frames["list_deposits"], world.deposit_mappings, world.settings.stock
+        frames["list_deposits"],
+        world.deposit_mappings,
+        world.settings.stock,
+        fulfillment=world.fulfillment_deposits,
     )
     desired = stock_rules.desired_stock(
         skus=frames["stock_skus"],

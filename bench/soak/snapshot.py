@@ -99,6 +99,9 @@ def collect_world(
             erp_reservations=erp_reservations,
             erp_stock=erp_stock,
             deposit_mappings=mapping.mappings_of(settings.id, "deposit"),
+            fulfillment_deposits={
+                str(row["value"]) for row in mapping.mappings_of(settings.id, "fulfillment_deposit").values()
+            },
             carrier_mappings={k: v["value"] for k, v in mapping.mappings_of(settings.id, "carrier").items()},
             sku_links=mapping.links_of(settings.id, "sku"),
             order_imports=order_imports,

@@ -377,3 +377,20 @@ def test_a_kit_is_expected_at_its_components_stock_and_its_order_holds_the_compo
         "stock_matches_rules": [f"KIT @ warehouse {SP}: AnyMarket shows 8, rules say 4"],
         "open_orders_reserve_stock": ["AM-100: open reservations SKU-1@CD-SP x 1, items SKU-1@CD-SP x 2"],
     }
+
+
+def test_a_full_deposit_is_expected_nowhere_even_mapped_as_counting() -> None:
+    """The demo's installer links FULL-ML to the Full warehouse as counting; its balance is never sent,
+    so AnyMarket showing 0 there is right and showing the Full stock would be wrong."""
+    full = 703
+    w = world()
+    w.erp_stock["list_deposits"].append(
+        {"id": 9, "code": "FULL-ML", "name": "Full Mercado Livre", "is_default": 0, "active": 1}
+    )
+    w.erp_stock["stock_balances"].append({"sku_id": 1, "deposit_id": 9, "quantity": 40})
+    w.deposit_mappings["FULL-ML"] = {"value": str(full), "attributes": {"counts_toward_balance": True}}
+    w.fulfillment_deposits = {"FULL-ML"}
+    assert failures(w) == {}
+    w.fulfillment_deposits = set()  # without the Full mapping the rules would want the 40 there
+    wrong = f"SKU-1 @ warehouse {full}: AnyMarket shows 0, rules say 40"
+    assert failures(w) == {"stock_matches_rules": [wrong]}

@@ -66,8 +66,10 @@ as that deposit's physical balance: the sum of `fulfillment_quantity_stock` over
 - **Cost**: one request per SKU read per mapped marketplace — at most 1 000 per 1 000 SKUs per
   marketplace, fewer when only some are listed there — in the **bulk** lane: paced, and a run
   whose lane is spent ends waiting; the next run continues the pass (the position is kept every
-  25 SKUs). A finished pass starts over 4 hours later; the runs in between send nothing. The ERP
-  is read once per run (`list_deposits`, `stock_skus`, `stock_balances`).
+  25 SKUs). A finished pass starts over 4 hours later; the runs in between read only the SKUs
+  whose listing on a mapped marketplace listing health stored or changed since (a SKU newly listed
+  may already sit in the CDs), and otherwise send nothing. The ERP is read once per run
+  (`list_deposits`, `stock_skus`, `stock_balances`).
 - **Only changes are written**: a balance equal to what the ERP holds is not written
   (`catalog_import_upsert_stock_balance`, the catalog import's query); each balance written is
   recorded in its SKU's history (before, after, marketplace). A SKU AnyMarket answers 404 for,

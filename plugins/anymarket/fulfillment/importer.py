@@ -21,6 +21,7 @@ from anymarket.mapping import models as m
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from anymarket.erp.database import ErpDatabase
     from anymarket.hooks.anymarket import AnyMarketHook
@@ -172,3 +173,17 @@ def listed_skus(mapping: MappingDatabase, integration_id: str) -> list[tuple[str
             .distinct()
         ).all()
     return [(r.sku_code, r.marketplace) for r in rows] or None
+
+
+def listings_changed_since(
+    mapping: MappingDatabase, integration_id: str, since: datetime
+) -> list[tuple[str, str]]:
+    """``(sku_code, marketplace)`` of the listings listing health stored or changed since ``since``."""
+    table = m.listings
+    with mapping.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(table.c.sku_code, table.c.marketplace)
+            .where(table.c.integration_id == integration_id, table.c.changed_at >= since)
+            .distinct()
+        ).all()
+    return [(r.sku_code, r.marketplace) for r in rows]

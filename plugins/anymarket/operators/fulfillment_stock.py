@@ -12,6 +12,7 @@ from anymarket.operators.base import AnyMarketBaseOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
+    from anymarket.fulfillment.importer import FullDeposit, FullStockImporter
     from anymarket.summary import RunSummary
 
 #: The ``sync_cursors`` row holding where the current pass is (JSON: started_at, after, finished_at).
@@ -36,7 +37,9 @@ class AnyMarketFulfillmentStockOperator(AnyMarketBaseOperator):
     holding Full stock in the ERP). The pass walks ``(marketplace, code)`` in order from ``after``
     (the ``fulfillment_stock_pass`` cursor, saved every :data:`SAVE_EVERY` SKUs and in a ``finally``),
     handing each to :meth:`~anymarket.fulfillment.importer.FullStockImporter.refresh`;
-    :data:`PASS_EVERY` spaces passes.
+    :data:`PASS_EVERY` spaces passes. Between passes ``_read_listed_since`` takes the listings with
+    ``changed_at`` at or after ``listings_seen_at``
+    (:func:`~anymarket.fulfillment.importer.listings_changed_since`).
 
     Constructor: only the base operator's parameters
     (:class:`~anymarket.operators.base.AnyMarketBaseOperator`).
@@ -90,9 +93,10 @@ class AnyMarketFulfillmentStockOperator(AnyMarketBaseOperator):
             if now < next_at:
                 summary.set("next_pass_at", next_at.isoformat(timespec="seconds"))
                 self.log.info("The last pass finished at %s; the next starts at %s.", finished, next_at)
+                self._read_listed_since(state, deposits, importer, linked, summary)
                 return
         if finished is not None or self.run_param(context, "restart") or not state:
-            state = {"started_at": now.isoformat(), "after": ""}
+            state = {"started_at": now.isoformat(), "after": "", "listings_seen_at": now.isoformat()}
         listings = listed_skus(self.mapping, self.integration.id)
         if listings is None:
             summary.set("evidence", "no listings stored (listing_health off or not run): every linked SKU")
@@ -128,6 +132,44 @@ class AnyMarketFulfillmentStockOperator(AnyMarketBaseOperator):
         state["finished_at"] = utcnow().isoformat()
         self._save_pass(state)
         summary.set("pass_finished", True)
+
+    def _read_listed_since(
+        self,
+        state: dict[str, Any],
+        deposits: list[FullDeposit],
+        importer: FullStockImporter,
+        linked: dict[str, str],
+        summary: RunSummary,
+    ) -> None:
+        """Between passes: read the SKUs whose listing on a mapped marketplace listing health stored
+        or changed since the pass started (a SKU newly listed may already sit in the marketplace's
+        CDs), once each."""
+        from anymarket.fulfillment.importer import listings_changed_since
+        from anymarket.fulfillment.rules import listed_on
+        from anymarket.mapping.database import utcnow
+
+        since = _parse(state.get("listings_seen_at")) or _parse(state.get("started_at"))
+        if since is None:
+            return
+        seen = utcnow()
+        changed = listings_changed_since(self.mapping, self.integration.id, since)
+        work = sorted(
+            {
+                (d.marketplace, code): d
+                for code, listed in changed
+                for d in deposits
+                if listed_on(d.marketplace, listed) and code in linked
+            }.items()
+        )
+        summary.count("skus_listed_since", len(work))
+        if work:
+            self.track_progress(what="SKUs listed since the pass", total=len(work))
+            for (_, code), deposit in work:
+                importer.refresh(deposit, code, linked[code])
+                assert self.progress is not None
+                self.progress.advance()
+        state["listings_seen_at"] = seen.isoformat()
+        self._save_pass(state)
 
     @staticmethod
     def _linked_code(wanted: str, linked: dict[str, str]) -> str:

@@ -183,3 +183,21 @@ def test_full_stock_imported_is_never_sent_as_the_sellers(shop, rule: str) -> No
     assert sent["examples"]["deposits_full_not_sent"] == ["Full ML (FULL-ML)"]
     amounts = {row["stockKeepingUnit"]["id"]: row["amount"] for row in env.sandbox.admin.stocks()}
     assert amounts[ids["A"]] == 7
+
+
+def test_between_passes_only_skus_newly_listed_there_are_read(shop) -> None:
+    env, ids = shop["env"], shop["ids"]
+    listed(env, ("A", "MERCADO_LIVRE"))
+    first = run()
+    assert first["pass_finished"] is True and full_balances(env) == {"A": 15.0}
+    env.sandbox.admin.set_fulfillment("MERCADO_LIVRE", ids["B"], [LOUVEIRA])
+    env.sandbox.admin.clear_requests()
+    assert run().get("requests_used", 0) == 0  # nothing listed since
+    # Listing health stores B's new Mercado Livre listing (and C's on Netshoes: not Full there).
+    listed(env, ("B", "MERCADO_LIVRE"), ("C", "NETSHOES"))
+    between = run()
+    assert full_reads(env) == [f"/v2/stocks/fulfillment/MERCADO_LIVRE/{ids['B']}"]
+    assert between["counts"]["skus_listed_since"] == 1 and "next_pass_at" in between
+    assert full_balances(env) == {"A": 15.0, "B": 3.0}
+    env.sandbox.admin.clear_requests()
+    assert run().get("requests_used", 0) == 0  # read once

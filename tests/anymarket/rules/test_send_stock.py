@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -468,7 +469,14 @@ def test_a_full_deposit_is_never_counted(stock: StockSettings, expected: dict) -
     [
         # The Full deposit is the only one flagged default: the rule finds no default of the seller's.
         (StockSettings(rule="default_deposit"), "no active default deposit"),
-        (StockSettings(rule="default_deposit", default_deposit="FULL-ML"), "mapped as Full stock"),
+        (
+            StockSettings(rule="default_deposit", default_deposit="FULL-ML"),
+            re.escape(
+                "stock.default_deposit is 'FULL-ML', a deposit mapped as Full stock (fulfillment_deposit "
+                "mappings): its stock sits at the marketplace and is never sent as the seller's. Name the "
+                "seller's own deposit in the setting, or remove that mapping."
+            ),
+        ),
     ],
 )
 def test_default_deposit_rule_refuses_a_full_deposit(stock: StockSettings, match: str) -> None:

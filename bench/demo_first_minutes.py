@@ -31,13 +31,18 @@ from figures import record  # noqa: E402
 from anymarket_sandbox.admin import SandboxAdmin  # noqa: E402
 
 #: What each catalog request is, by method and path (the first match wins).
+#: Only what sync_products, send_prices and send_stock send: listing health's
+#: ``GET /skus/{id}/marketplaces``, the image read-back's ``GET /products/{id}/images`` and the Full
+#: stock reads are other automations' work and are left out.
 KINDS = (
-    ("product lookup", "GET", r"^/v2/(products|skus/partnerId/|skus)"),
+    ("product lookup", "GET", r"^/v2/(products(/\d+)?|skus/partnerId/[^/]+)$"),
     ("product POST", "POST", r"^/v2/products$"),
     ("SKU PUT (price or data)", "PUT", r"^/v2/products/\d+/skus/\d+$"),
     ("SKU POST", "POST", r"^/v2/products/\d+/skus$"),
     ("product PUT", "PUT", r"^/v2/products/\d+$"),
-    ("image", "", r"^/v2/products/\d+/images"),
+    ("image", "POST", r"^/v2/products/\d+/images"),
+    ("image", "PUT", r"^/v2/products/\d+/images"),
+    ("image", "DELETE", r"^/v2/products/\d+/images"),
     ("price PUT", "PUT", r"^/v2/(skus|products)/.*/prices?"),
     ("stock PUT", "PUT", r"^/v2/stocks$"),
     ("brand or category", "", r"^/v2/(brands|categories|variations)"),

@@ -524,7 +524,8 @@ def with_kit(payload: ProductPayload, kit_components: list[dict[str, Any]]) -> P
 def kit_sku_problem(product: ErpProduct, kit_codes: Iterable[str]) -> str | None:
     """Why a product holding kit SKUs cannot be sent as an AnyMarket kit, or ``None``: AnyMarket's kit is
     the product (``kitComponents`` is a product field), so a kit product has exactly one SKU."""
-    kits = [sku.code for sku in product.skus if sku.code in set(kit_codes)]
+    kit_set = set(kit_codes)  # once: an iterator would be spent by the first SKU
+    kits = [sku.code for sku in product.skus if sku.code in kit_set]
     if not kits or len(product.skus) == 1:
         return None
     return (

@@ -17,10 +17,12 @@ from anymarket.catalog.payload import (
     differs,
     gender_of,
     image_key,
+    kit_sku_problem,
     products_from_rows,
     sku_title,
     stable_hash,
     warranty_months,
+    with_kit,
 )
 from anymarket.settings import ProductSettings
 
@@ -539,3 +541,30 @@ def test_characteristics_differ_by_value() -> None:
     wanted = {"characteristics": [{"name": "Material", "value": "Algodão"}]}
     assert differs(wanted, {"characteristics": [{"name": "Material", "value": "Poliéster"}]}) is True
     assert differs(wanted, {"characteristics": [{"value": "Algodão", "name": "Material"}]}) is False
+
+
+def test_a_kit_must_be_a_product_of_one_sku() -> None:
+    erp = product()
+    codes = [sku.code for sku in erp.skus]
+    assert len(codes) == 2
+    assert kit_sku_problem(erp, []) is None and kit_sku_problem(erp, ["NOT-HERE"]) is None
+    expected = (
+        f"product {erp.code} holds kit SKU(s) {codes[0]}, {codes[1]} among {len(codes)} SKUs: on AnyMarket "
+        "a kit is a product of one SKU (kitComponents belong to the product). Move each kit to a product "
+        "of its own in the ERP; the product is sent on the first run after it changes."
+    )
+    assert kit_sku_problem(erp, [codes[1], codes[0]]) == expected  # in the product's SKU order
+    assert kit_sku_problem(erp, iter([codes[1], codes[0]])) == expected  # any iterable, read once
+    assert kit_sku_problem(_replace(erp, skus=erp.skus[:1]), [codes[0]]) is None
+
+
+def test_a_kit_payload_carries_its_components_and_hashes_them() -> None:
+    plain = payload()
+    components = [{"idSku": 501, "quantity": 2, "percentage": 60.0, "isMainComponent": True}]
+    kit = with_kit(plain, components)
+    assert kit.product == {**plain.product, "kitComponents": components}
+    assert "kitComponents" not in plain.product  # the plain payload is left as it was
+    assert kit.product_hash != plain.product_hash and kit.data_hash != plain.data_hash
+    other = with_kit(plain, [{**components[0], "idSku": 502}])
+    assert other.product_hash != kit.product_hash  # a component's AnyMarket id changed: sent again
+    assert kit.sku_bodies == plain.sku_bodies and kit.code == plain.code

@@ -1369,3 +1369,33 @@ def test_the_intermediary_goes_on_the_order(erp: ErpDatabase) -> None:
 def test_an_order_without_a_status_is_skipped_as_unknown(erp: ErpDatabase) -> None:
     outcome = importer(erp).apply(order(status=None))
     assert (outcome.kind, outcome.detail) == ("skipped", "unknown AnyMarket status ''")
+
+
+def test_a_kit_line_stays_the_kit_and_reserves_its_components(erp: ErpDatabase) -> None:
+    with erp.engine.begin() as c:
+        c.execute(sa.text("INSERT INTO products (id, code, name) VALUES (2, 'K1', 'Kit')"))
+        c.execute(
+            sa.text(
+                "INSERT INTO skus (id, product_id, code, name, sell_price) VALUES (3, 2, 'KIT-1', 'Kit', 90)"
+            )
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO kit_components (kit_sku_id, component_sku_id, quantity) "
+                "VALUES (3, 1, 2), (3, 2, 1)"
+            )
+        )
+    importer(erp).apply(order(items=[item("KIT-1", 3, "30.00"), item("SKU-2", 1, "30.00")]))
+
+    [sales_order] = orders_of(erp)
+    assert [(i["sku_id"], float(i["quantity"])) for i in items_of(erp, sales_order["id"])] == [
+        (3, 3.0),
+        (2, 1.0),
+    ]
+    held = rows(erp, "SELECT sku_id, deposit_id, quantity FROM stock_reservations ORDER BY id")
+    # 3 kits = 6 x SKU-1 and 3 x SKU-2, in the line's deposit; the plain line holds itself.
+    assert [(r["sku_id"], r["deposit_id"], float(r["quantity"])) for r in held] == [
+        (1, 1, 6.0),
+        (2, 1, 3.0),
+        (2, 1, 1.0),
+    ]
